@@ -12,9 +12,15 @@
 //! types and discriminator tags, and the same discriminator. Docs do not count (the spec words
 //! one field differently in different places); the definition that stays keeps its own.
 //!
-//! - Of each set of identical inline types the first (in the order lowering created them) keeps
-//!   its definition; every later one becomes an alias of it (`pub type BarStatus = FooStatus;`),
-//!   so every public name stays and is the same Rust type.
+//! - A set of identical inline types shares one definition under a name that fits all of them:
+//!   the words their names all end with, at least two (`CreateOAuthClientResponse`,
+//!   `GetOAuthClientResponse` → `OAuthClientResponse`, a new type or one of the set). Every name
+//!   of the set becomes an alias of it (`pub type GetOAuthClientResponse =
+//!   OAuthClientResponse;`), so every public name stays and is the same Rust type, and none is
+//!   documented as an alias of a type named after another operation. The definition keeps the
+//!   docs of the first of the set (in the order lowering created them). A set whose names share
+//!   less (`SpeakCallResponse`, `CancelFaxResponse`) is not merged: each keeps its own
+//!   definition (see [`dedup`]).
 //! - Component schemas are never aliased away (users name them, and each keeps a type of its
 //!   own); an inline type identical to a component becomes an alias of the component.
 //! - References are not rewritten: a parent keeps naming its own (now alias) type, so the alias
@@ -27,11 +33,118 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{TypeDef, TypeKind, TypeRef};
+use crate::naming::Scope;
 
-/// Collapse structurally identical inline types into aliases of the first of them.
-/// `components` are the type names of component schemas: they keep their definitions.
+/// Collapse structurally identical inline types into aliases of one definition named for all
+/// of them. `components` are the type names of component schemas: they keep their definitions;
+/// `scope` holds every name taken (the shared definitions' new names are claimed in it).
 /// Returns how many types became aliases.
-pub fn dedup(types: &mut [TypeDef], components: &BTreeSet<&str>) -> usize {
+///
+/// A set of identical inline types shares one definition only under a name that fits every
+/// use: the longest run of words all their names end with, at least two
+/// (`CreateOAuthClientResponse`, `GetOAuthClientResponse` → `OAuthClientResponse`), and free or
+/// one of theirs. Every name of the set becomes an alias of it. A set whose names share less
+/// (`SpeakCallResponse` and `CancelFaxResponse` end in `Response` only) is not merged: each
+/// keeps a definition under its own name, and the merging is done again without them (their
+/// parents may no longer be identical).
+pub fn dedup(types: &mut Vec<TypeDef>, components: &BTreeSet<&str>, scope: &mut Scope) -> usize {
+    let is_component: Vec<bool> = types.iter().map(|t| components.contains(t.name.as_str())).collect();
+    let mut apart: BTreeSet<usize> = BTreeSet::new();
+    let (target, merged, names) = loop {
+        let (target, merged) = merges(types, &is_component, &apart);
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in (0..types.len()).filter(|&i| merged[i] && !is_component[i]) {
+            let root = resolve(&target, i);
+            if !is_component[root] {
+                groups.entry(root).or_insert_with(|| vec![root]).push(i);
+            }
+        }
+        let mut names: BTreeMap<usize, String> = BTreeMap::new();
+        let mut chosen: BTreeSet<String> = BTreeSet::new();
+        let mut unfit = Vec::new();
+        for (root, members) in groups {
+            let own: BTreeSet<&str> = members.iter().map(|&i| types[i].name.as_str()).collect();
+            // A new name is free in the scope and not chosen by another set of this pass.
+            match shared_name(&own) {
+                Some(name) if own.contains(name.as_str()) || (!scope.contains(&name) && !chosen.contains(&name)) => {
+                    chosen.insert(name.clone());
+                    names.insert(root, name);
+                }
+                _ => unfit.extend(members),
+            }
+        }
+        if unfit.is_empty() {
+            break (target, merged, names);
+        }
+        apart.extend(unfit);
+    };
+    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    // Each shared definition moves to its name: a name of the set (that type takes the
+    // definition) or a new one.
+    let mut definition: BTreeMap<usize, usize> = BTreeMap::new();
+    for (&root, name) in &names {
+        let at = match index.get(name) {
+            Some(&i) => i,
+            None => {
+                scope.claim(name);
+                let mut def = types[root].clone();
+                def.name = name.clone();
+                types.push(def);
+                types.len() - 1
+            }
+        };
+        if at != root {
+            types[at].kind = types[root].kind.clone();
+            types[root].kind = TypeKind::Alias(TypeRef::Named(name.clone()));
+        }
+        definition.insert(root, at);
+    }
+    let mut count = 0;
+    for i in 0..merged.len() {
+        if merged[i] {
+            let root = resolve(&target, i);
+            let to = types[definition.get(&root).copied().unwrap_or(root)].name.clone();
+            if types[i].name != to {
+                types[i].kind = TypeKind::Alias(TypeRef::Named(to));
+                count += 1;
+            }
+        }
+    }
+    count + names.iter().filter(|(&root, _)| definition[&root] != root).count()
+}
+
+/// The name a set of identical inline types shares: the words all its names end with, when
+/// there are at least two.
+fn shared_name(names: &BTreeSet<&str>) -> Option<String> {
+    let words: Vec<Vec<&str>> = names.iter().map(|n| camel_words(n)).collect();
+    let shortest = words.iter().map(Vec::len).min()?;
+    let common =
+        (1..=shortest).take_while(|&k| words.iter().all(|w| w[w.len() - k] == words[0][words[0].len() - k])).last()?;
+    (common >= 2).then(|| words[0][words[0].len() - common..].concat())
+}
+
+/// `OAuthClientResponse` → `O`, `Auth`, `Client`, `Response`; digits run on as a word.
+fn camel_words(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = name.as_bytes();
+    for i in 1..bytes.len() {
+        let upper = bytes[i].is_ascii_uppercase();
+        let digit_start = bytes[i].is_ascii_digit() && !bytes[i - 1].is_ascii_digit();
+        if upper || digit_start {
+            out.push(&name[start..i]);
+            start = i;
+        }
+    }
+    if start < name.len() {
+        out.push(&name[start..]);
+    }
+    out
+}
+
+/// Which types merge into which: `target[i]` is the type `i` stands for, `merged[i]` whether
+/// `i` became an alias. Types in `apart` merge with nothing.
+fn merges(types: &[TypeDef], is_component: &[bool], apart: &BTreeSet<usize>) -> (Vec<Option<usize>>, Vec<bool>) {
     let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     // `target[i]`: the type `i` stands for; a component alias of a named type
     // (`Foo: {$ref: Bar}`) is that type already.
@@ -43,7 +156,6 @@ pub fn dedup(types: &mut [TypeDef], components: &BTreeSet<&str>) -> usize {
         })
         .collect();
     let mut merged = vec![false; types.len()];
-    let is_component: Vec<bool> = types.iter().map(|t| components.contains(t.name.as_str())).collect();
     // Components first, so that an inline type identical to a component aliases the component.
     let order: Vec<usize> = (0..types.len())
         .filter(|&i| is_component[i])
@@ -59,10 +171,13 @@ pub fn dedup(types: &mut [TypeDef], components: &BTreeSet<&str>) -> usize {
             if merged[i] {
                 continue;
             }
-            let key = shape_key(&types[i].kind, &|n: &str| match index.get(n) {
+            let mut key = shape_key(&types[i].kind, &|n: &str| match index.get(n) {
                 Some(&j) => types[resolve(&target, j)].name.clone(),
                 None => n.to_owned(),
             });
+            if apart.contains(&i) {
+                key.push_str(&types[i].name);
+            }
             match first.get(&key) {
                 Some(&j) if !is_component[i] => found.push((i, j)),
                 Some(_) => {}
@@ -79,15 +194,7 @@ pub fn dedup(types: &mut [TypeDef], components: &BTreeSet<&str>) -> usize {
             merged[i] = true;
         }
     }
-    let mut count = 0;
-    for i in 0..types.len() {
-        if merged[i] {
-            let to = types[resolve(&target, i)].name.clone();
-            types[i].kind = TypeKind::Alias(TypeRef::Named(to));
-            count += 1;
-        }
-    }
-    count
+    (target, merged)
 }
 
 /// The type `i` stands for once merges and component aliases are followed.
@@ -173,8 +280,9 @@ mod tests {
         TypeRef::Named(n.to_owned())
     }
 
-    fn run(types: &mut [TypeDef], components: &[&str]) -> usize {
-        dedup(types, &components.iter().copied().collect())
+    fn run(types: &mut Vec<TypeDef>, components: &[&str]) -> usize {
+        let mut scope = Scope::with_reserved(types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>());
+        dedup(types, &components.iter().copied().collect(), &mut scope)
     }
 
     fn alias_of<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t str> {
@@ -185,17 +293,45 @@ mod tests {
     }
 
     #[test]
-    fn identical_shapes_merge_into_the_first_and_keep_their_docs() {
+    fn identical_shapes_share_a_definition_named_for_all_and_keep_their_docs() {
         let mut types = vec![
-            def("AStatus", values(&["on", "off"])),
-            def("BStatus", values(&["on", "off"])),
-            def("CStatus", values(&["on", "off"])),
+            def("AUserStatus", values(&["on", "off"])),
+            def("BUserStatus", values(&["on", "off"])),
+            def("CUserStatus", values(&["on", "off"])),
+        ];
+        assert_eq!(run(&mut types, &[]), 3);
+        let shared = types.iter().find(|t| t.name == "UserStatus").expect("the shared definition");
+        assert!(matches!(shared.kind, TypeKind::Enum(_)));
+        assert_eq!(shared.doc.as_deref(), Some("The AUserStatus doc."));
+        for name in ["AUserStatus", "BUserStatus", "CUserStatus"] {
+            assert_eq!(alias_of(&types, name), Some("UserStatus"));
+        }
+        assert_eq!(types[1].doc.as_deref(), Some("The BUserStatus doc."));
+    }
+
+    #[test]
+    fn names_sharing_one_word_keep_their_own_definitions() {
+        // `SpeakCallResponse = CancelFaxResponse` would name a call's type after a fax's.
+        let ok = || object(vec![field("result", TypeRef::String, true)]);
+        let mut types = vec![def("CancelFaxResponse", ok()), def("SpeakCallResponse", ok())];
+        let before = types.clone();
+        assert_eq!(run(&mut types, &[]), 0);
+        assert_eq!(types, before);
+    }
+
+    #[test]
+    fn the_shared_name_may_be_one_of_the_set() {
+        let mut types = vec![
+            def("CreateOAuthClientResponse", values(&["x"])),
+            def("OAuthClientResponse", values(&["x"])),
+            def("GetOAuthClientResponse", values(&["x"])),
         ];
         assert_eq!(run(&mut types, &[]), 2);
-        assert!(matches!(types[0].kind, TypeKind::Enum(_)));
-        assert_eq!(alias_of(&types, "BStatus"), Some("AStatus"));
-        assert_eq!(alias_of(&types, "CStatus"), Some("AStatus"));
-        assert_eq!(types[1].doc.as_deref(), Some("The BStatus doc."));
+        assert!(matches!(types[1].kind, TypeKind::Enum(_)));
+        assert_eq!(types[1].doc.as_deref(), Some("The OAuthClientResponse doc."));
+        assert_eq!(alias_of(&types, "CreateOAuthClientResponse"), Some("OAuthClientResponse"));
+        assert_eq!(alias_of(&types, "GetOAuthClientResponse"), Some("OAuthClientResponse"));
+        assert_eq!(types.len(), 3);
     }
 
     #[test]
@@ -259,17 +395,27 @@ mod tests {
         // A{inner: AInner{kind: AKind}} and B{inner: BInner{kind: BKind}}: only the enums are
         // identical at first; the structs above them become identical level by level.
         let mut types = vec![
-            def("AKind", values(&["x", "y"])),
-            def("AInner", object(vec![field("kind", named("AKind"), false)])),
-            def("A", object(vec![field("inner", TypeRef::Array(Box::new(named("AInner"))), true)])),
-            def("BKind", values(&["x", "y"])),
-            def("BInner", object(vec![field("kind", named("BKind"), false)])),
-            def("B", object(vec![field("inner", TypeRef::Array(Box::new(named("BInner"))), true)])),
+            def("ANewOrderKind", values(&["x", "y"])),
+            def("ANewOrderInner", object(vec![field("kind", named("ANewOrderKind"), false)])),
+            def("ANewOrder", object(vec![field("inner", TypeRef::Array(Box::new(named("ANewOrderInner"))), true)])),
+            def("BNewOrderKind", values(&["x", "y"])),
+            def("BNewOrderInner", object(vec![field("kind", named("BNewOrderKind"), false)])),
+            def("BNewOrder", object(vec![field("inner", TypeRef::Array(Box::new(named("BNewOrderInner"))), true)])),
         ];
-        assert_eq!(run(&mut types, &[]), 3);
-        assert_eq!(alias_of(&types, "BKind"), Some("AKind"));
-        assert_eq!(alias_of(&types, "BInner"), Some("AInner"));
-        assert_eq!(alias_of(&types, "B"), Some("A"));
+        assert_eq!(run(&mut types, &[]), 6);
+        for (a, b, shared) in [
+            ("ANewOrderKind", "BNewOrderKind", "NewOrderKind"),
+            ("ANewOrderInner", "BNewOrderInner", "NewOrderInner"),
+            ("ANewOrder", "BNewOrder", "NewOrder"),
+        ] {
+            assert_eq!(alias_of(&types, a), Some(shared));
+            assert_eq!(alias_of(&types, b), Some(shared));
+        }
+        // The shared definitions name each other's aliases, which are the same types.
+        let outer = types.iter().find(|t| t.name == "NewOrder").unwrap();
+        assert!(
+            matches!(&outer.kind, TypeKind::Struct(s) if s.fields[0].ty == TypeRef::Array(Box::new(named("ANewOrderInner"))))
+        );
     }
 
     #[test]
@@ -313,11 +459,12 @@ mod tests {
         let mut types = vec![
             def("Kind", values(&["x"])),
             def("Other", TypeKind::Alias(named("Kind"))),
-            def("A", object(vec![field("k", named("Kind"), true)])),
-            def("B", object(vec![field("k", named("Other"), true)])),
+            def("FirstKindHolder", object(vec![field("k", named("Kind"), true)])),
+            def("SecondKindHolder", object(vec![field("k", named("Other"), true)])),
         ];
-        assert_eq!(run(&mut types, &["Kind", "Other"]), 1);
-        assert_eq!(alias_of(&types, "B"), Some("A"));
+        assert_eq!(run(&mut types, &["Kind", "Other"]), 2);
+        assert_eq!(alias_of(&types, "FirstKindHolder"), Some("KindHolder"));
+        assert_eq!(alias_of(&types, "SecondKindHolder"), Some("KindHolder"));
         assert_eq!(alias_of(&types, "Other"), Some("Kind"));
     }
 }

@@ -56,7 +56,7 @@ pub fn lower_with_webhooks(
     nullables::flatten_response_only(&mut l.types, &operations);
     let mut types = std::mem::take(&mut l.types);
     let components: BTreeSet<&str> = l.components.values().map(String::as_str).collect();
-    crate::dedup::dedup(&mut types, &components);
+    crate::dedup::dedup(&mut types, &components, &mut l.scope);
     boxes::mark_boxes(&mut types);
     let tags = l.tags_in_use(&operations);
     let warnings = std::mem::take(&mut l.warnings).into_iter().map(|(k, w)| (k.to_owned(), w)).collect();

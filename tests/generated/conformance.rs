@@ -10267,8 +10267,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::UpdateNumberOrderPhoneNumberRequirementGroupBody = a
-                .body()?;
+            let body: types::RequirementGroupBody = a.body()?;
             Ok(
                 send_json(
                     c
@@ -10339,8 +10338,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::UpdateNumberOrderPhoneNumberRequirementGroupBody = a
-                .body()?;
+            let body: types::RequirementGroupBody = a.body()?;
             Ok(
                 send_json(
                     c
@@ -11199,7 +11197,7 @@ pub mod ops {
             Ok(send_json(c.sim_cards().list().replace_input(params)))
         }
         pub fn disable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
-            let body: types::DisableVoiceBulkBody = a.body()?;
+            let body: types::VoiceBulkBody = a.body()?;
             Ok(
                 send_json(
                     c
@@ -11211,7 +11209,7 @@ pub mod ops {
             )
         }
         pub fn enable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
-            let body: types::DisableVoiceBulkBody = a.body()?;
+            let body: types::VoiceBulkBody = a.body()?;
             Ok(
                 send_json(
                     c
@@ -13216,7 +13214,7 @@ pub mod ops {
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
-            let body: types::PatchChannelZoneBody = a.body()?;
+            let body: types::UpdateOutboundChannelsBody = a.body()?;
             Ok(send_json(c.inbound_channels().update(body.channels).replace_input(body)))
         }
         pub fn get_all_numbers_channel_zones(
@@ -21038,6 +21036,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AddressCreate>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1addresses/post/responses/200/content/application~1json/schema",
+        type_name: "AddressResponse",
+        roundtrip: roundtrip::<types::AddressResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/AddressSuggestionResponse",
         type_name: "AddressSuggestionResponse",
         roundtrip: roundtrip::<types::AddressSuggestionResponse>,
@@ -21103,9 +21106,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FilterConsolidated>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/address_book",
+        type_name: "FilterConsolidatedAddressBook",
+        roundtrip: roundtrip::<types::FilterConsolidatedAddressBook>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference",
         type_name: "FilterConsolidatedCustomerReference",
         roundtrip: roundtrip::<types::FilterConsolidatedCustomerReference>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1",
+        type_name: "FilterConsolidatedCustomerReferenceVariant2",
+        roundtrip: roundtrip::<types::FilterConsolidatedCustomerReferenceVariant2>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/street_address",
+        type_name: "FilterConsolidatedStreetAddress",
+        roundtrip: roundtrip::<types::FilterConsolidatedStreetAddress>,
     },
     SchemaEntry {
         pointer: "#/paths/~1addresses/get/responses/200/content/application~1json/schema",
@@ -21148,6 +21166,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PostalCode>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1addresses/get/parameters/2/schema",
+        type_name: "SortAddress",
+        roundtrip: roundtrip::<types::SortAddress>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/street_address",
         type_name: "StreetAddress",
         roundtrip: roundtrip::<types::StreetAddress>,
@@ -21186,6 +21209,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AdvancedOrder",
         type_name: "AdvancedOrder",
         roundtrip: roundtrip::<types::AdvancedOrder>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AdvancedOrder/properties/features/items",
+        type_name: "AdvancedOrderFeaturesItem",
+        roundtrip: roundtrip::<types::AdvancedOrderFeaturesItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AdvancedOrderRequest",
@@ -21271,6 +21299,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AssistantSmsChatReq",
         type_name: "AssistantSmsChatReq",
         roundtrip: roundtrip::<types::AssistantSmsChatReq>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AssistantSmsChatReq/properties/conversation_metadata/additionalProperties",
+        type_name: "AssistantSmsChatReqConversationMetadataValue",
+        roundtrip: roundtrip::<types::AssistantSmsChatReqConversationMetadataValue>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AssistantSmsChatResponse",
@@ -21381,6 +21414,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ClientSideToolParams/properties/parameters",
         type_name: "ClientSideToolParamsParameters",
         roundtrip: roundtrip::<types::ClientSideToolParamsParameters>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ClientSideToolParams/properties/parameters/properties/type",
+        type_name: "ClientSideToolParamsParametersType",
+        roundtrip: roundtrip::<types::ClientSideToolParamsParametersType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ClientSideTool/properties/type",
@@ -21947,6 +21985,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RolloutSlot>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AssistantTestResponse/properties/rubric/items",
+        type_name: "RubricItem",
+        roundtrip: roundtrip::<types::RubricItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Rule-Input",
         type_name: "RuleInput",
         roundtrip: roundtrip::<types::RuleInput>,
@@ -22292,6 +22335,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateSharedToolRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AssistantTarget/properties/voice_mode",
+        type_name: "VoiceMode",
+        roundtrip: roundtrip::<types::VoiceMode>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/VoiceSettings",
         type_name: "VoiceSettings",
         roundtrip: roundtrip::<types::VoiceSettings>,
@@ -22337,9 +22385,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VoiceSettingsBackgroundAudioVariant3Type>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/VoiceSettings/properties/language_boost",
-        type_name: "VoiceSettingsLanguageBoost",
-        roundtrip: roundtrip::<types::VoiceSettingsLanguageBoost>,
+        pointer: "#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/detection_mode",
+        type_name: "VoicemailDetectionDetectionMode",
+        roundtrip: roundtrip::<types::VoicemailDetectionDetectionMode>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookToolParams",
@@ -22352,14 +22400,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::WebhookToolParamsBodyParameters>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type",
+        type_name: "WebhookToolParamsBodyParametersType",
+        roundtrip: roundtrip::<types::WebhookToolParamsBodyParametersType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WebhookToolParams/properties/headers/items",
         type_name: "WebhookToolParamsHeadersItem",
         roundtrip: roundtrip::<types::WebhookToolParamsHeadersItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookToolParams/properties/method",
-        type_name: "WebhookToolParamsMethod",
-        roundtrip: roundtrip::<types::WebhookToolParamsMethod>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookToolParams/properties/path_parameters",
@@ -22367,9 +22415,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::WebhookToolParamsPathParameters>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type",
+        type_name: "WebhookToolParamsPathParametersType",
+        roundtrip: roundtrip::<types::WebhookToolParamsPathParametersType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WebhookToolParams/properties/query_parameters",
         type_name: "WebhookToolParamsQueryParameters",
         roundtrip: roundtrip::<types::WebhookToolParamsQueryParameters>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type",
+        type_name: "WebhookToolParamsQueryParametersType",
+        roundtrip: roundtrip::<types::WebhookToolParamsQueryParametersType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookToolParams/properties/store_fields_as_variables/items",
@@ -22477,6 +22535,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AuditLogsPaginationMeta>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1audit_events/get/parameters/2/schema",
+        type_name: "Sort",
+        roundtrip: roundtrip::<types::Sort>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/active",
         type_name: "Active",
         roundtrip: roundtrip::<types::Active>,
@@ -22490,6 +22553,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AuthenticationProviderCreate",
         type_name: "AuthenticationProviderCreate",
         roundtrip: roundtrip::<types::AuthenticationProviderCreate>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1authentication_providers/post/responses/200/content/application~1json/schema",
+        type_name: "AuthenticationProviderResponse",
+        roundtrip: roundtrip::<types::AuthenticationProviderResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AuthenticationProvider/properties/settings",
@@ -22595,6 +22663,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
     },
     SchemaEntry {
         pointer: "#/paths/~1payment~1auto_recharge_prefs/get/responses/200/content/application~1json/schema",
+        type_name: "AutoRechargePrefsResponse",
+        roundtrip: roundtrip::<types::AutoRechargePrefsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1payment~1auto_recharge_prefs/get/responses/200/content/application~1json/schema",
         type_name: "GetAutoRechargePrefsResponse",
         roundtrip: roundtrip::<types::GetAutoRechargePrefsResponse>,
     },
@@ -22627,6 +22700,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/BillingGroup/properties/record_type",
         type_name: "BillingGroupRecordType",
         roundtrip: roundtrip::<types::BillingGroupRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1billing_groups/post/responses/200/content/application~1json/schema",
+        type_name: "BillingGroupResponse",
+        roundtrip: roundtrip::<types::BillingGroupResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1billing_groups/post/responses/200/content/application~1json/schema",
@@ -22936,6 +23014,25 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateUpdatePhoneNumbersJobFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/status",
+        type_name: "CreateUpdatePhoneNumbersJobFilterStatus",
+        roundtrip: roundtrip::<types::CreateUpdatePhoneNumbersJobFilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.connection_name",
+        type_name: "CreateUpdatePhoneNumbersJobFilterVoiceConnectionName",
+        roundtrip: roundtrip::<
+            types::CreateUpdatePhoneNumbersJobFilterVoiceConnectionName,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.usage_payment_method",
+        type_name: "CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod",
+        roundtrip: roundtrip::<
+            types::CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/responses/202/content/application~1json/schema",
         type_name: "CreateUpdatePhoneNumbersJobResponse",
         roundtrip: roundtrip::<types::CreateUpdatePhoneNumbersJobResponse>,
@@ -23111,9 +23208,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AnswerRequestRecordChannels>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
+        type_name: "AnswerRequestRecordFormat",
+        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/record_track",
         type_name: "AnswerRequestRecordTrack",
         roundtrip: roundtrip::<types::AnswerRequestRecordTrack>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
+        type_name: "AnswerRequestRecordTrim",
+        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AnswerRequest/properties/stream_track",
@@ -23144,6 +23251,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AssistantMessage",
         type_name: "AssistantMessage",
         roundtrip: roundtrip::<types::AssistantMessage>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AssistantMessage/properties/role",
+        type_name: "AssistantMessageRole",
+        roundtrip: roundtrip::<types::AssistantMessageRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Assistant/properties/tools/items",
@@ -23221,6 +23333,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BridgeRequestRingtone>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_add_messages/post/responses/200/content/application~1json/schema",
+        type_name: "CallAddMessagesToAiAssistantResponse",
+        roundtrip: roundtrip::<types::CallAddMessagesToAiAssistantResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallAssistantRequest",
         type_name: "CallAssistantRequest",
         roundtrip: roundtrip::<types::CallAssistantRequest>,
@@ -23253,6 +23370,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallAssistantRequestFallbackConfigExternalLlm>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm/properties/authentication_method",
+        type_name: "CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod",
+        roundtrip: roundtrip::<
+            types::CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallAssistantRequest/properties/tools/items",
         type_name: "CallAssistantRequestToolsItem",
         roundtrip: roundtrip::<types::CallAssistantRequestToolsItem>,
@@ -23283,6 +23407,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlRetrievalTool>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallControlRetrievalTool/properties/type",
+        type_name: "CallControlRetrievalToolType",
+        roundtrip: roundtrip::<types::CallControlRetrievalToolType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallControlTransferToolParams",
         type_name: "CallControlTransferToolParams",
         roundtrip: roundtrip::<types::CallControlTransferToolParams>,
@@ -23293,9 +23422,34 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlTransferToolParamsTargets>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items",
+        type_name: "CallControlTransferToolParamsTargetsVariant1Item",
+        roundtrip: roundtrip::<types::CallControlTransferToolParamsTargetsVariant1Item>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallControlWebhookToolParams",
         type_name: "CallControlWebhookToolParams",
         roundtrip: roundtrip::<types::CallControlWebhookToolParams>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/body_parameters",
+        type_name: "CallControlWebhookToolParamsBodyParameters",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsBodyParameters>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type",
+        type_name: "CallControlWebhookToolParamsBodyParametersType",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsBodyParametersType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/headers/items",
+        type_name: "CallControlWebhookToolParamsHeadersItem",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsHeadersItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/method",
+        type_name: "CallControlWebhookToolParamsMethod",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsMethod>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallControlWebhookToolParams/properties/path_parameters",
@@ -23303,9 +23457,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlWebhookToolParamsPathParameters>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type",
+        type_name: "CallControlWebhookToolParamsPathParametersType",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsPathParametersType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallControlWebhookToolParams/properties/query_parameters",
         type_name: "CallControlWebhookToolParamsQueryParameters",
         roundtrip: roundtrip::<types::CallControlWebhookToolParamsQueryParameters>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/query_parameters/properties/type",
+        type_name: "CallControlWebhookToolParamsQueryParametersType",
+        roundtrip: roundtrip::<types::CallControlWebhookToolParamsQueryParametersType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/responses/200/content/application~1json/schema",
@@ -23336,6 +23500,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallRequest/properties/conference_config",
         type_name: "CallRequestConferenceConfig",
         roundtrip: roundtrip::<types::CallRequestConferenceConfig>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
+        type_name: "CallRequestConferenceConfigBeepEnabled",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
+        type_name: "CallRequestConferenceConfigSupervisorRole",
+        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/deepfake_detection",
@@ -23386,6 +23560,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallRequest/properties/stream_track",
         type_name: "CallRequestStreamTrack",
         roundtrip: roundtrip::<types::CallRequestStreamTrack>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/supervisor_role",
+        type_name: "CallRequestSupervisorRole",
+        roundtrip: roundtrip::<types::CallRequestSupervisorRole>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/to",
+        type_name: "CallRequestTo",
+        roundtrip: roundtrip::<types::CallRequestTo>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/webhook_retries_policies/additionalProperties",
@@ -23451,6 +23635,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ClientStateUpdateRequest",
         type_name: "ClientStateUpdateRequest",
         roundtrip: roundtrip::<types::ClientStateUpdateRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items",
+        type_name: "ConfigSpeechContextItem",
+        roundtrip: roundtrip::<types::ConfigSpeechContextItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/DeepgramNova2Config/properties/transcription_engine",
+        type_name: "ConfigTranscriptionEngine",
+        roundtrip: roundtrip::<types::ConfigTranscriptionEngine>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConversationRelayAssistant",
@@ -23768,6 +23962,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PlayAudioUrlRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/PlayAudioUrlRequest/properties/audio_type",
+        type_name: "PlayAudioUrlRequestAudioType",
+        roundtrip: roundtrip::<types::PlayAudioUrlRequestAudioType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PlaybackStopRequest",
         type_name: "PlaybackStopRequest",
         roundtrip: roundtrip::<types::PlaybackStopRequest>,
@@ -23796,6 +23995,31 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RejectRequest/properties/cause",
         type_name: "RejectRequestCause",
         roundtrip: roundtrip::<types::RejectRequestCause>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/deepfake_detection",
+        type_name: "RequestDeepfakeDetection",
+        roundtrip: roundtrip::<types::RequestDeepfakeDetection>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/BridgeRequest/properties/mute_dtmf",
+        type_name: "RequestMuteDtmf",
+        roundtrip: roundtrip::<types::RequestMuteDtmf>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/record",
+        type_name: "RequestRecord",
+        roundtrip: roundtrip::<types::RequestRecord>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AIAssistantStartRequest/properties/voice_settings",
+        type_name: "RequestVoiceSettings",
+        roundtrip: roundtrip::<types::RequestVoiceSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AnswerRequest/properties/webhook_retries_policies/additionalProperties",
+        type_name: "RequestWebhookRetriesPoliciesValue",
+        roundtrip: roundtrip::<types::RequestWebhookRetriesPoliciesValue>,
     },
     SchemaEntry {
         pointer: "#/paths/~1calls~1{call_control_id}~1actions~1record_resume/post/responses/200/content/application~1json/schema",
@@ -23841,11 +24065,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SpeakRequest",
         type_name: "SpeakRequest",
         roundtrip: roundtrip::<types::SpeakRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SpeakRequest/properties/language",
-        type_name: "SpeakRequestLanguage",
-        roundtrip: roundtrip::<types::SpeakRequestLanguage>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SpeakRequest/properties/payload_type",
@@ -23941,6 +24160,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/StartSiprecRequest",
         type_name: "StartSiprecRequest",
         roundtrip: roundtrip::<types::StartSiprecRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
+        type_name: "StartSiprecRequestSipTransport",
+        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/StartSiprecRequest/properties/siprec_track",
@@ -24106,6 +24330,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ToolMessage",
         type_name: "ToolMessage",
         roundtrip: roundtrip::<types::ToolMessage>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ToolMessage/properties/role",
+        type_name: "ToolMessageRole",
+        roundtrip: roundtrip::<types::ToolMessageRole>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Assistant/properties/tools/items",
+        type_name: "ToolsItem",
+        roundtrip: roundtrip::<types::ToolsItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TranscriptionConfig",
@@ -24455,6 +24689,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallControlApplicationRecordType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1call_control_applications/post/responses/201/content/application~1json/schema",
+        type_name: "CallControlApplicationResponse",
+        roundtrip: roundtrip::<types::CallControlApplicationResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallControlApplication/properties/webhook_api_version",
         type_name: "CallControlApplicationWebhookApiVersion",
         roundtrip: roundtrip::<types::CallControlApplicationWebhookApiVersion>,
@@ -24538,6 +24777,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ActiveCall>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ActiveCall/properties/record_type",
+        type_name: "ActiveCallRecordType",
+        roundtrip: roundtrip::<types::ActiveCallRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Call",
         type_name: "Call",
         roundtrip: roundtrip::<types::Call>,
@@ -24586,6 +24830,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AzureConfigurationData",
         type_name: "AzureConfigurationData",
         roundtrip: roundtrip::<types::AzureConfigurationData>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AzureConfigurationData/properties/backend",
+        type_name: "AzureConfigurationDataBackend",
+        roundtrip: roundtrip::<types::AzureConfigurationDataBackend>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Bucket",
@@ -24743,6 +24992,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RecordingResponseDataSource>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/RecordingResponseData/properties/status",
+        type_name: "RecordingResponseDataStatus",
+        roundtrip: roundtrip::<types::RecordingResponseDataStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RecordingTranscription",
         type_name: "RecordingTranscription",
         roundtrip: roundtrip::<types::RecordingTranscription>,
@@ -24751,6 +25005,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RecordingTranscription/properties/record_type",
         type_name: "RecordingTranscriptionRecordType",
         roundtrip: roundtrip::<types::RecordingTranscriptionRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1recording_transcriptions~1{recording_transcription_id}/get/responses/200/content/application~1json/schema",
+        type_name: "RecordingTranscriptionResponse",
+        roundtrip: roundtrip::<types::RecordingTranscriptionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Region",
@@ -24803,6 +25062,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CampaignSharingChain>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus",
+        type_name: "CspSubmissionStatus",
+        roundtrip: roundtrip::<types::CspSubmissionStatus>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~110dlc~1campaign/get/parameters/3/schema",
         type_name: "GetCampaignsSort",
         roundtrip: roundtrip::<types::GetCampaignsSort>,
@@ -24836,6 +25100,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP",
         type_name: "TelnyxCampaignWithAssignedCountCsp",
         roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCsp>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
+        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
+        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus",
@@ -24888,6 +25157,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CdrPostDetailReportResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/aggregation_type",
+        type_name: "AggregationType",
+        roundtrip: roundtrip::<types::AggregationType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CdrDeleteUsageReportResponse",
         type_name: "CdrDeleteUsageReportResponse",
         roundtrip: roundtrip::<types::CdrDeleteUsageReportResponse>,
@@ -24933,6 +25207,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CdrUsageReportResponseProductBreakdown>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
+        type_name: "CdrUsageReportResponseStatus",
+        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema",
         type_name: "GetCdrUsageReportSyncAggregationType",
         roundtrip: roundtrip::<types::GetCdrUsageReportSyncAggregationType>,
@@ -24941,6 +25220,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/3/schema",
         type_name: "GetCdrUsageReportSyncProductBreakdown",
         roundtrip: roundtrip::<types::GetCdrUsageReportSyncProductBreakdown>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/product_breakdown",
+        type_name: "ProductBreakdown",
+        roundtrip: roundtrip::<types::ProductBreakdown>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UsageRequestLegacy",
@@ -25203,6 +25487,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceRegion2>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1conferences/post/responses/200/content/application~1json/schema",
+        type_name: "ConferenceResponse",
+        roundtrip: roundtrip::<types::ConferenceResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ConferenceSendDTMFRequest",
         type_name: "ConferenceSendDtmfRequest",
         roundtrip: roundtrip::<types::ConferenceSendDtmfRequest>,
@@ -25218,9 +25507,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceSpeakRequest>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
+        type_name: "ConferenceSpeakRequestLanguage",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ConferenceSpeakRequest/properties/payload_type",
         type_name: "ConferenceSpeakRequestPayloadType",
         roundtrip: roundtrip::<types::ConferenceSpeakRequestPayloadType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/voice_settings",
+        type_name: "ConferenceSpeakRequestVoiceSettings",
+        roundtrip: roundtrip::<types::ConferenceSpeakRequestVoiceSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Conference/properties/status",
+        type_name: "ConferenceStatus",
+        roundtrip: roundtrip::<types::ConferenceStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConferenceStopRequest",
@@ -25508,6 +25812,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Conversation>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema",
+        type_name: "ConversationByIdResponse",
+        roundtrip: roundtrip::<types::ConversationByIdResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ConversationInsight",
         type_name: "ConversationInsight",
         roundtrip: roundtrip::<types::ConversationInsight>,
@@ -25591,6 +25900,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items",
         type_name: "CreateMsgReqMetadataValueVariant4Item",
         roundtrip: roundtrip::<types::CreateMsgReqMetadataValueVariant4Item>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateMsgReq/properties/tool_choice",
+        type_name: "CreateMsgReqToolChoice",
+        roundtrip: roundtrip::<types::CreateMsgReqToolChoice>,
     },
     SchemaEntry {
         pointer: "#/paths/~1ai~1conversations~1insight-groups/get/parameters/0/schema",
@@ -25750,9 +26064,26 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NetworkCoverage>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema",
+        type_name: "CheckRegistrationStatusResponse",
+        roundtrip: roundtrip::<types::CheckRegistrationStatusResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreateCredentialConnectionRequest",
         type_name: "CreateCredentialConnectionRequest",
         roundtrip: roundtrip::<types::CreateCredentialConnectionRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference",
+        type_name: "CreateCredentialConnectionRequestSipUriCallingPreference",
+        roundtrip: roundtrip::<
+            types::CreateCredentialConnectionRequestSipUriCallingPreference,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version",
+        type_name: "CreateCredentialConnectionRequestWebhookApiVersion",
+        roundtrip: roundtrip::<types::CreateCredentialConnectionRequestWebhookApiVersion>,
     },
     SchemaEntry {
         pointer: "#/paths/~1credential_connections/post/responses/201/content/application~1json/schema",
@@ -25763,6 +26094,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CredentialConnection",
         type_name: "CredentialConnection",
         roundtrip: roundtrip::<types::CredentialConnection>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1credential_connections/post/responses/201/content/application~1json/schema",
+        type_name: "CredentialConnectionResponse",
+        roundtrip: roundtrip::<types::CredentialConnectionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CredentialConnection/properties/sip_uri_calling_preference",
@@ -25795,9 +26131,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CredentialInboundDnisNumberFormat>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CredentialInbound/properties/simultaneous_ringing",
+        type_name: "CredentialInboundSimultaneousRinging",
+        roundtrip: roundtrip::<types::CredentialInboundSimultaneousRinging>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CredentialOutbound",
         type_name: "CredentialOutbound",
         roundtrip: roundtrip::<types::CredentialOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
+        type_name: "CredentialOutboundAniOverrideType",
+        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
+        type_name: "CredentialOutboundT38ReinviteSource",
+        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
     },
     SchemaEntry {
         pointer: "#/paths/~1credential_connections~1{id}/delete/responses/200/content/application~1json/schema",
@@ -25867,6 +26218,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TelephonyCredentialCreateRequest>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1telephony_credentials/post/responses/201/content/application~1json/schema",
+        type_name: "TelephonyCredentialResponse",
+        roundtrip: roundtrip::<types::TelephonyCredentialResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/TelephonyCredentialUpdateRequest",
         type_name: "TelephonyCredentialUpdateRequest",
         roundtrip: roundtrip::<types::TelephonyCredentialUpdateRequest>,
@@ -25892,6 +26248,26 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateCsvDownloadCsvFormat>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema",
+        type_name: "CreateCsvDownloadFilter",
+        roundtrip: roundtrip::<types::CreateCsvDownloadFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/status",
+        type_name: "CreateCsvDownloadFilterStatus",
+        roundtrip: roundtrip::<types::CreateCsvDownloadFilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.connection_name",
+        type_name: "CreateCsvDownloadFilterVoiceConnectionName",
+        roundtrip: roundtrip::<types::CreateCsvDownloadFilterVoiceConnectionName>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.usage_payment_method",
+        type_name: "CreateCsvDownloadFilterVoiceUsagePaymentMethod",
+        roundtrip: roundtrip::<types::CreateCsvDownloadFilterVoiceUsagePaymentMethod>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1phone_numbers~1csv_downloads/post/responses/200/content/application~1json/schema",
         type_name: "CreateCsvDownloadResponse",
         roundtrip: roundtrip::<types::CreateCsvDownloadResponse>,
@@ -25900,6 +26276,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CsvDownload",
         type_name: "CsvDownload",
         roundtrip: roundtrip::<types::CsvDownload>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/responses/200/content/application~1json/schema",
+        type_name: "CsvDownloadResponse",
+        roundtrip: roundtrip::<types::CsvDownloadResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CsvDownload/properties/status",
@@ -25942,6 +26323,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidated>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at",
+        type_name: "CustomerServiceRecordFilterConsolidatedCreatedAt",
+        roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidatedCreatedAt>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number",
+        type_name: "CustomerServiceRecordFilterConsolidatedPhoneNumber",
+        roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidatedPhoneNumber>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1customer_service_records/get/parameters/1/schema/properties/status",
         type_name: "CustomerServiceRecordFilterConsolidatedStatus",
         roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidatedStatus>,
@@ -25976,6 +26367,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema",
+        type_name: "CustomerServiceRecordResponse",
+        roundtrip: roundtrip::<types::CustomerServiceRecordResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CustomerServiceRecord/properties/result",
         type_name: "CustomerServiceRecordResult",
         roundtrip: roundtrip::<types::CustomerServiceRecordResult>,
@@ -26004,6 +26400,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1customer_service_records/get/responses/200/content/application~1json/schema",
         type_name: "ListCustomerServiceRecordsResponse",
         roundtrip: roundtrip::<types::ListCustomerServiceRecordsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
+        type_name: "ListCustomerServiceRecordsSort",
+        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema/properties/value",
+        type_name: "ListCustomerServiceRecordsSortValue",
+        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSortValue>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema",
@@ -26066,6 +26472,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MigrationParamsStatus>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1storage~1migrations/post/responses/200/content/application~1json/schema",
+        type_name: "MigrationResponse",
+        roundtrip: roundtrip::<types::MigrationResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MigrationSourceCoverageParams",
         type_name: "MigrationSourceCoverageParams",
         roundtrip: roundtrip::<types::MigrationSourceCoverageParams>,
@@ -26091,6 +26502,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MigrationSourceParamsProviderAuth>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema",
+        type_name: "MigrationSourceResponse",
+        roundtrip: roundtrip::<types::MigrationSourceResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema",
         type_name: "StopMigrationResponse",
         roundtrip: roundtrip::<types::StopMigrationResponse>,
@@ -26104,6 +26520,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallEvent/properties/record_type",
         type_name: "CallEventRecordType",
         roundtrip: roundtrip::<types::CallEventRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallEvent/properties/type",
+        type_name: "CallEventType",
+        roundtrip: roundtrip::<types::CallEventType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1call_events/get/responses/200/content/application~1json/schema",
@@ -26346,6 +26767,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DocServiceDocumentStatus>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1documents/post/responses/200/content/application~1json/schema",
+        type_name: "DocumentResponse",
+        roundtrip: roundtrip::<types::DocumentResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1document_links/get/parameters/0/schema",
         type_name: "FilterDocumentLinksConsolidated",
         roundtrip: roundtrip::<types::FilterDocumentLinksConsolidated>,
@@ -26421,9 +26847,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DynamicEmergencyAddressCountryCode>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1dynamic_emergency_addresses/post/responses/201/content/application~1json/schema",
+        type_name: "DynamicEmergencyAddressResponse",
+        roundtrip: roundtrip::<types::DynamicEmergencyAddressResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
+        type_name: "DynamicEmergencyAddressStatus",
+        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1dynamic_emergency_addresses~1{id}/get/responses/200/content/application~1json/schema",
         type_name: "GetDynamicEmergencyAddressResponse",
         roundtrip: roundtrip::<types::GetDynamicEmergencyAddressResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema",
+        type_name: "ListDynamicEmergencyAddressesFilter",
+        roundtrip: roundtrip::<types::ListDynamicEmergencyAddressesFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema/properties/status",
+        type_name: "ListDynamicEmergencyAddressesFilterStatus",
+        roundtrip: roundtrip::<types::ListDynamicEmergencyAddressesFilterStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1dynamic_emergency_addresses/get/responses/200/content/application~1json/schema",
@@ -26446,6 +26892,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DynamicEmergencyEndpoint>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1dynamic_emergency_endpoints/post/responses/201/content/application~1json/schema",
+        type_name: "DynamicEmergencyEndpointResponse",
+        roundtrip: roundtrip::<types::DynamicEmergencyEndpointResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/DynamicEmergencyEndpoint/properties/status",
         type_name: "DynamicEmergencyEndpointStatus",
         roundtrip: roundtrip::<types::DynamicEmergencyEndpointStatus>,
@@ -26459,6 +26910,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema",
         type_name: "ListDynamicEmergencyEndpointsFilter",
         roundtrip: roundtrip::<types::ListDynamicEmergencyEndpointsFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema/properties/status",
+        type_name: "ListDynamicEmergencyEndpointsFilterStatus",
+        roundtrip: roundtrip::<types::ListDynamicEmergencyEndpointsFilterStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1dynamic_emergency_endpoints/get/responses/200/content/application~1json/schema",
@@ -26656,6 +27112,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::EmailMessageStatus>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/EmailMessage/properties/suppressed/items",
+        type_name: "EmailMessageSuppressedItem",
+        roundtrip: roundtrip::<types::EmailMessageSuppressedItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MessageEvent",
         type_name: "MessageEvent",
         roundtrip: roundtrip::<types::MessageEvent>,
@@ -26814,6 +27275,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema",
         type_name: "ForceQuery",
         roundtrip: roundtrip::<types::ForceQuery>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0",
+        type_name: "ForceQueryVariant1",
+        roundtrip: roundtrip::<types::ForceQueryVariant1>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GroupListMeta",
@@ -27295,6 +27761,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
+        pointer: "#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/get/responses/200/content/application~1json/schema",
+        type_name: "ExternalConnectionPhoneNumberResponse",
+        roundtrip: roundtrip::<types::ExternalConnectionPhoneNumberResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1external_connections/post/responses/201/content/application~1json/schema",
+        type_name: "ExternalConnectionResponse",
+        roundtrip: roundtrip::<types::ExternalConnectionResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ExternalConnection/properties/webhook_api_version",
         type_name: "ExternalConnectionWebhookApiVersion",
         roundtrip: roundtrip::<types::ExternalConnectionWebhookApiVersion>,
@@ -27650,6 +28126,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UploadAvailableUsagesItem>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}/get/responses/200/content/application~1json/schema",
+        type_name: "UploadResponse",
+        roundtrip: roundtrip::<types::UploadResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Upload/properties/status",
         type_name: "UploadStatus",
         roundtrip: roundtrip::<types::UploadStatus>,
@@ -27708,6 +28189,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/FqdnConnection",
         type_name: "FqdnConnection",
         roundtrip: roundtrip::<types::FqdnConnection>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema",
+        type_name: "FqdnConnectionResponse",
+        roundtrip: roundtrip::<types::FqdnConnectionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/InboundFqdn",
@@ -27795,6 +28281,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::DeleteFqdnResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1fqdns/post/responses/201/content/application~1json/schema",
+        type_name: "FqdnResponse",
+        roundtrip: roundtrip::<types::FqdnResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1fqdns/get/parameters/1/schema",
         type_name: "ListFqdnsFilter",
         roundtrip: roundtrip::<types::ListFqdnsFilter>,
@@ -27855,9 +28346,30 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetGlobalIpAssignmentHealthFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id",
+        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
+        roundtrip: roundtrip::<
+            types::GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1",
+        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
+        roundtrip: roundtrip::<
+            types::GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id",
         type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpId",
         roundtrip: roundtrip::<types::GetGlobalIpAssignmentHealthFilterGlobalIpId>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
+        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2",
+        roundtrip: roundtrip::<
+            types::GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2,
+        >,
     },
     SchemaEntry {
         pointer: "#/paths/~1global_ip_assignment_health/get/responses/200/content/application~1json/schema",
@@ -27873,6 +28385,30 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema",
         type_name: "GetGlobalIpAssignmentUsageFilter",
         roundtrip: roundtrip::<types::GetGlobalIpAssignmentUsageFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id",
+        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId",
+        roundtrip: roundtrip::<
+            types::GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1",
+        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2",
+        roundtrip: roundtrip::<
+            types::GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id",
+        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpId",
+        roundtrip: roundtrip::<types::GetGlobalIpAssignmentUsageFilterGlobalIpId>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
+        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2",
+        roundtrip: roundtrip::<types::GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2>,
     },
     SchemaEntry {
         pointer: "#/paths/~1global_ip_assignments_usage/get/responses/200/content/application~1json/schema",
@@ -27895,6 +28431,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetGlobalIpLatencyFilterGlobalIpId>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
+        type_name: "GetGlobalIpLatencyFilterGlobalIpIdVariant2",
+        roundtrip: roundtrip::<types::GetGlobalIpLatencyFilterGlobalIpIdVariant2>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1global_ip_latency/get/responses/200/content/application~1json/schema",
         type_name: "GetGlobalIpLatencyResponse",
         roundtrip: roundtrip::<types::GetGlobalIpLatencyResponse>,
@@ -27908,6 +28449,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1global_ip_usage/get/parameters/0/schema",
         type_name: "GetGlobalIpUsageFilter",
         roundtrip: roundtrip::<types::GetGlobalIpUsageFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id",
+        type_name: "GetGlobalIpUsageFilterGlobalIpId",
+        roundtrip: roundtrip::<types::GetGlobalIpUsageFilterGlobalIpId>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
+        type_name: "GetGlobalIpUsageFilterGlobalIpIdVariant2",
+        roundtrip: roundtrip::<types::GetGlobalIpUsageFilterGlobalIpIdVariant2>,
     },
     SchemaEntry {
         pointer: "#/paths/~1global_ip_usage/get/responses/200/content/application~1json/schema",
@@ -27950,9 +28501,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer",
+        type_name: "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
+        roundtrip: roundtrip::<
+            types::GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health",
         type_name: "GlobalIpAssignmentHealthMetricHealth",
         roundtrip: roundtrip::<types::GlobalIpAssignmentHealthMetricHealth>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignments/post/responses/202/content/application~1json/schema",
+        type_name: "GlobalIpAssignmentResponse",
+        roundtrip: roundtrip::<types::GlobalIpAssignmentResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentUpdate",
@@ -27988,6 +28551,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIPHealthCheck",
         type_name: "GlobalIpHealthCheck",
         roundtrip: roundtrip::<types::GlobalIpHealthCheck>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema",
+        type_name: "GlobalIpHealthCheckResponse",
+        roundtrip: roundtrip::<types::GlobalIpHealthCheckResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GlobalIpHealthCheckType",
@@ -28065,6 +28633,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GlobalIpProtocol>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
+        type_name: "GlobalIpProtocol2",
+        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ips/post/responses/202/content/application~1json/schema",
+        type_name: "GlobalIpResponse",
+        roundtrip: roundtrip::<types::GlobalIpResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/GlobalIpUsageMetric",
         type_name: "GlobalIpUsageMetric",
         roundtrip: roundtrip::<types::GlobalIpUsageMetric>,
@@ -28083,6 +28661,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GlobalIpUsageMetric/properties/transmitted",
         type_name: "GlobalIpUsageMetricTransmitted",
         roundtrip: roundtrip::<types::GlobalIpUsageMetricTransmitted>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1",
+        type_name: "IdVariant2",
+        roundtrip: roundtrip::<types::IdVariant2>,
     },
     SchemaEntry {
         pointer: "#/paths/~1global_ip_allowed_ports/get/responses/200/content/application~1json/schema",
@@ -28115,6 +28698,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListGlobalIpsResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip",
+        type_name: "MetricGlobalIp",
+        roundtrip: roundtrip::<types::MetricGlobalIp>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment",
+        type_name: "MetricGlobalIpAssignment",
+        roundtrip: roundtrip::<types::MetricGlobalIpAssignment>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1global_ip_assignments~1{id}/patch/responses/200/content/application~1json/schema",
         type_name: "UpdateGlobalIpAssignmentResponse",
         roundtrip: roundtrip::<types::UpdateGlobalIpAssignmentResponse>,
@@ -28138,6 +28731,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreatedVerificationCodesResponse/properties/data/items",
         type_name: "CreatedVerificationCodesResponseDataItem",
         roundtrip: roundtrip::<types::CreatedVerificationCodesResponseDataItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/properties/type",
+        type_name: "CreatedVerificationCodesResponseDataItemType",
+        roundtrip: roundtrip::<types::CreatedVerificationCodesResponseDataItemType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1messaging_hosted_number_orders~1{id}/delete/responses/200/content/application~1json/schema",
@@ -28274,6 +28872,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number",
+        type_name: "InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber",
+        roundtrip: roundtrip::<
+            types::InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/strategy",
         type_name: "InexplicitNumberOrderRequestOrderingGroupsItemStrategy",
         roundtrip: roundtrip::<
@@ -28315,6 +28920,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1inexplicit_number_orders/get/responses/200/content/application~1json/schema",
         type_name: "ListInexplicitNumberOrdersResponse",
         roundtrip: roundtrip::<types::ListInexplicitNumberOrdersResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/strategy",
+        type_name: "OrderingGroupsItemStrategy",
+        roundtrip: roundtrip::<types::OrderingGroupsItemStrategy>,
     },
     SchemaEntry {
         pointer: "#/paths/~1inexplicit_number_orders~1{id}/get/responses/200/content/application~1json/schema",
@@ -28642,9 +29252,44 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListAccessIpAddressesFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at",
+        type_name: "ListAccessIpAddressesFilterCreatedAt",
+        roundtrip: roundtrip::<types::ListAccessIpAddressesFilterCreatedAt>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at/oneOf/1",
+        type_name: "ListAccessIpAddressesFilterCreatedAtVariant2",
+        roundtrip: roundtrip::<types::ListAccessIpAddressesFilterCreatedAtVariant2>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1access_ip_address/get/parameters/1/schema",
+        type_name: "ListAccessIpAddressesPage",
+        roundtrip: roundtrip::<types::ListAccessIpAddressesPage>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreateInboundIpRequest",
         type_name: "CreateInboundIpRequest",
         roundtrip: roundtrip::<types::CreateInboundIpRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
+        type_name: "CreateInboundIpRequestAniNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
+        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
+        type_name: "CreateInboundIpRequestDnisNumberFormat",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
+        type_name: "CreateInboundIpRequestSipRegion",
+        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings",
@@ -28710,6 +29355,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/IpConnection",
         type_name: "IpConnection",
         roundtrip: roundtrip::<types::IpConnection>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1ip_connections/post/responses/201/content/application~1json/schema",
+        type_name: "IpConnectionResponse",
+        roundtrip: roundtrip::<types::IpConnectionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/IpConnection/properties/transport_protocol",
@@ -28807,6 +29457,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListAccessIpRangesFilterCreatedAt>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at/oneOf/1",
+        type_name: "ListAccessIpRangesFilterCreatedAtVariant2",
+        roundtrip: roundtrip::<types::ListAccessIpRangesFilterCreatedAtVariant2>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1access_ip_ranges/get/parameters/1/schema",
         type_name: "ListAccessIpRangesPage",
         roundtrip: roundtrip::<types::ListAccessIpRangesPage>,
@@ -28830,6 +29485,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Ip",
         type_name: "Ip",
         roundtrip: roundtrip::<types::Ip>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1ips/post/responses/201/content/application~1json/schema",
+        type_name: "IpResponse",
+        roundtrip: roundtrip::<types::IpResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1ips/get/parameters/1/schema",
@@ -28942,6 +29602,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ManagedAccountBalance>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
+        type_name: "ManagedAccountBalanceRecordType",
+        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ManagedAccountMultiListing",
         type_name: "ManagedAccountMultiListing",
         roundtrip: roundtrip::<types::ManagedAccountMultiListing>,
@@ -28955,6 +29620,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ManagedAccount/properties/record_type",
         type_name: "ManagedAccountRecordType",
         roundtrip: roundtrip::<types::ManagedAccountRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema",
+        type_name: "ManagedAccountResponse",
+        roundtrip: roundtrip::<types::ManagedAccountResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1managed_accounts/get/parameters/0/schema",
@@ -29057,6 +29727,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MdrDetailResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
+        type_name: "MdrDetailResponseCurrency",
+        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MdrDetailResponse/properties/message_type",
         type_name: "MdrDetailResponseMessageType",
         roundtrip: roundtrip::<types::MdrDetailResponseMessageType>,
@@ -29080,6 +29755,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MdrDetailReportResponse",
         type_name: "MdrDetailReportResponse",
         roundtrip: roundtrip::<types::MdrDetailReportResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MdrDetailReportResponse/properties/directions/items",
+        type_name: "MdrDetailReportResponseDirectionsItem",
+        roundtrip: roundtrip::<types::MdrDetailReportResponseDirectionsItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MdrDetailReportResponse/properties/record_types/items",
@@ -29232,6 +29912,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MediaResource>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1media/post/responses/201/content/application~1json/schema",
+        type_name: "MediaStorageResponse",
+        roundtrip: roundtrip::<types::MediaStorageResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdateMediaRequest",
         type_name: "UpdateMediaRequest",
         roundtrip: roundtrip::<types::UpdateMediaRequest>,
@@ -29265,6 +29950,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/encoding",
         type_name: "CreateLongCodeMessageRequestEncoding",
         roundtrip: roundtrip::<types::CreateLongCodeMessageRequestEncoding>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
+        type_name: "CreateLongCodeMessageRequestType",
+        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1messages~1long_code/post/responses/200/content/application~1json/schema",
@@ -29352,6 +30042,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetMessageResponseData>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status",
+        type_name: "ItemStatus",
+        roundtrip: roundtrip::<types::ItemStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/encoding",
+        type_name: "MessageRequestEncoding",
+        roundtrip: roundtrip::<types::MessageRequestEncoding>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled",
         type_name: "OutboundMessagePayloadCancelled",
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelled>,
@@ -29367,6 +30067,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCcItemLineType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status",
+        type_name: "OutboundMessagePayloadCancelledCcItemStatus",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCcItemStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cost",
         type_name: "OutboundMessagePayloadCancelledCost",
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCost>,
@@ -29377,6 +30082,18 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCostBreakdown>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee",
+        type_name: "OutboundMessagePayloadCancelledCostBreakdownCarrierFee",
+        roundtrip: roundtrip::<
+            types::OutboundMessagePayloadCancelledCostBreakdownCarrierFee,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/rate",
+        type_name: "OutboundMessagePayloadCancelledCostBreakdownRate",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCostBreakdownRate>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/direction",
         type_name: "OutboundMessagePayloadCancelledDirection",
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledDirection>,
@@ -29385,6 +30102,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/from",
         type_name: "OutboundMessagePayloadCancelledFrom",
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledFrom>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/from/properties/line_type",
+        type_name: "OutboundMessagePayloadCancelledFromLineType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledFromLineType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/media/items",
@@ -29400,6 +30122,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items",
         type_name: "OutboundMessagePayloadCancelledToItem",
         roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledToItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/line_type",
+        type_name: "OutboundMessagePayloadCancelledToItemLineType",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledToItemLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/status",
+        type_name: "OutboundMessagePayloadCancelledToItemStatus",
+        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledToItemStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/type",
@@ -29437,6 +30169,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AlphanumericSenderIdRecordType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema",
+        type_name: "AlphanumericSenderIdResponse",
+        roundtrip: roundtrip::<types::AlphanumericSenderIdResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema",
+        type_name: "AlphanumericSenderIdsResponse",
+        roundtrip: roundtrip::<types::AlphanumericSenderIdsResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreateAlphanumericSenderIdRequest",
         type_name: "CreateAlphanumericSenderIdRequest",
         roundtrip: roundtrip::<types::CreateAlphanumericSenderIdRequest>,
@@ -29462,6 +30204,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetDetailedProfileMetricsResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "GetMessagingHostedNumberResponse",
+        roundtrip: roundtrip::<types::GetMessagingHostedNumberResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1messaging_profile_metrics/get/responses/200/content/application~1json/schema",
         type_name: "GetProfileMetricsResponse",
         roundtrip: roundtrip::<types::GetProfileMetricsResponse>,
@@ -29470,6 +30217,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema",
         type_name: "ListAlphanumericSenderIdsResponse",
         roundtrip: roundtrip::<types::ListAlphanumericSenderIdsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1messaging_hosted_numbers/get/responses/200/content/application~1json/schema",
+        type_name: "ListMessagingHostedNumbersResponse",
+        roundtrip: roundtrip::<types::ListMessagingHostedNumbersResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1messaging_hosted_numbers/get/parameters/3/schema",
@@ -29709,6 +30461,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MobilePhoneNumberWithMessagingSettingsFeatures>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/record_type",
+        type_name: "MobilePhoneNumberWithMessagingSettingsRecordType",
+        roundtrip: roundtrip::<types::MobilePhoneNumberWithMessagingSettingsRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/type",
         type_name: "MobilePhoneNumberWithMessagingSettingsType",
         roundtrip: roundtrip::<types::MobilePhoneNumberWithMessagingSettingsType>,
@@ -29734,6 +30491,20 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MobilePhoneNumberCallRecording>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_channels",
+        type_name: "MobilePhoneNumberCallRecordingInboundCallRecordingChannels",
+        roundtrip: roundtrip::<
+            types::MobilePhoneNumberCallRecordingInboundCallRecordingChannels,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_format",
+        type_name: "MobilePhoneNumberCallRecordingInboundCallRecordingFormat",
+        roundtrip: roundtrip::<
+            types::MobilePhoneNumberCallRecordingInboundCallRecordingFormat,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MobilePhoneNumber/properties/cnam_listing",
         type_name: "MobilePhoneNumberCnamListing",
         roundtrip: roundtrip::<types::MobilePhoneNumberCnamListing>,
@@ -29744,6 +30515,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MobilePhoneNumberInbound>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening",
+        type_name: "MobilePhoneNumberInboundCallScreening",
+        roundtrip: roundtrip::<types::MobilePhoneNumberInboundCallScreening>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MobilePhoneNumber/properties/noise_suppression",
         type_name: "MobilePhoneNumberNoiseSuppression",
         roundtrip: roundtrip::<types::MobilePhoneNumberNoiseSuppression>,
@@ -29752,6 +30528,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MobilePhoneNumber/properties/outbound",
         type_name: "MobilePhoneNumberOutbound",
         roundtrip: roundtrip::<types::MobilePhoneNumberOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1v2~1mobile_phone_numbers~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "MobilePhoneNumberResponse",
+        roundtrip: roundtrip::<types::MobilePhoneNumberResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MobilePhoneNumberUpdate",
@@ -29774,6 +30555,20 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording",
         type_name: "MobilePhoneNumberUpdateCallRecording",
         roundtrip: roundtrip::<types::MobilePhoneNumberUpdateCallRecording>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_channels",
+        type_name: "MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels",
+        roundtrip: roundtrip::<
+            types::MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels,
+        >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_format",
+        type_name: "MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat",
+        roundtrip: roundtrip::<
+            types::MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat,
+        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/cnam_listing",
@@ -29866,6 +30661,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MobileVoiceConnectionRecordType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1v2~1mobile_voice_connections/post/responses/201/content/application~1json/schema",
+        type_name: "MobileVoiceConnectionResponse",
+        roundtrip: roundtrip::<types::MobileVoiceConnectionResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MobileVoiceConnectionUpdate",
         type_name: "MobileVoiceConnectionUpdate",
         roundtrip: roundtrip::<types::MobileVoiceConnectionUpdate>,
@@ -29919,6 +30719,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/DefaultGateway",
         type_name: "DefaultGateway",
         roundtrip: roundtrip::<types::DefaultGateway>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1networks~1{id}~1default_gateway/get/responses/200/content/application~1json/schema",
+        type_name: "DefaultGatewayResponse",
+        roundtrip: roundtrip::<types::DefaultGatewayResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema",
@@ -29979,6 +30784,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RegionOut/properties/region",
         type_name: "NetworkInterfaceRegion",
         roundtrip: roundtrip::<types::NetworkInterfaceRegion>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1networks/post/responses/200/content/application~1json/schema",
+        type_name: "NetworkResponse",
+        roundtrip: roundtrip::<types::NetworkResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1networks~1{id}/patch/responses/200/content/application~1json/schema",
@@ -30109,6 +30919,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/NotificationProfile",
         type_name: "NotificationProfile",
         roundtrip: roundtrip::<types::NotificationProfile>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema",
+        type_name: "NotificationProfileResponse",
+        roundtrip: roundtrip::<types::NotificationProfileResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NotificationSetting",
@@ -30379,6 +31194,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortOutSupportingDocumentType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1portouts~1{id}~1supporting_documents/get/responses/201/content/application~1json/schema",
+        type_name: "PortRequestSupportingDocumentsResponse",
+        roundtrip: roundtrip::<types::PortRequestSupportingDocumentsResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortoutComment",
         type_name: "PortoutComment",
         roundtrip: roundtrip::<types::PortoutComment>,
@@ -30412,6 +31232,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PortoutReport/properties/report_type",
         type_name: "PortoutReportReportType",
         roundtrip: roundtrip::<types::PortoutReportReportType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1portouts~1reports/post/responses/201/content/application~1json/schema",
+        type_name: "PortoutReportResponse",
+        roundtrip: roundtrip::<types::PortoutReportResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PortoutReport/properties/status",
@@ -30628,6 +31453,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PostNumbersFeaturesResponseDataItem>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OAuthClient/properties/client_type",
+        type_name: "ClientType",
+        roundtrip: roundtrip::<types::ClientType>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1oauth_clients/post/responses/201/content/application~1json/schema",
         type_name: "CreateOAuthClientResponse",
         roundtrip: roundtrip::<types::CreateOAuthClientResponse>,
@@ -30658,6 +31488,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OAuthClient>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OAuthClient/properties/allowed_grant_types/items",
+        type_name: "OAuthClientAllowedGrantTypesItem",
+        roundtrip: roundtrip::<types::OAuthClientAllowedGrantTypesItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/OAuthClient/properties/client_type",
         type_name: "OAuthClientClientType",
         roundtrip: roundtrip::<types::OAuthClientClientType>,
@@ -30681,6 +31516,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OAuthClient/properties/record_type",
         type_name: "OAuthClientRecordType",
         roundtrip: roundtrip::<types::OAuthClientRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1oauth_clients/post/responses/201/content/application~1json/schema",
+        type_name: "OAuthClientResponse",
+        roundtrip: roundtrip::<types::OAuthClientResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OAuthClientUpdateRequest",
@@ -30726,6 +31566,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OAuthGrant/properties/record_type",
         type_name: "OAuthGrantRecordType",
         roundtrip: roundtrip::<types::OAuthGrantRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1oauth_grants~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "OAuthGrantResponse",
+        roundtrip: roundtrip::<types::OAuthGrantResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1oauth_grants~1{id}/delete/responses/200/content/application~1json/schema",
@@ -30940,6 +31785,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetAutorespConfigsUpdatedAt>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1messaging_optouts/get/parameters/3/schema",
+        type_name: "ListOptOutsCreatedAt",
+        roundtrip: roundtrip::<types::ListOptOutsCreatedAt>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1messaging_optouts/get/parameters/1/schema",
         type_name: "ListOptOutsFilter",
         roundtrip: roundtrip::<types::ListOptOutsFilter>,
@@ -30953,6 +31803,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OptOutListResponse",
         type_name: "OptOutListResponse",
         roundtrip: roundtrip::<types::OptOutListResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AutoRespConfigCreateSchema/properties/op",
+        type_name: "SchemaOp",
+        roundtrip: roundtrip::<types::SchemaOp>,
     },
     SchemaEntry {
         pointer: "#/paths/~1organizations~1users~1{id}~1actions~1remove/post/responses/200/content/application~1json/schema",
@@ -30990,6 +31845,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OrganizationUser>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1organizations~1users~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "OrganizationUserResponse",
+        roundtrip: roundtrip::<types::OrganizationUserResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/OrganizationUser/properties/user_status",
         type_name: "OrganizationUserUserStatus",
         roundtrip: roundtrip::<types::OrganizationUserUserStatus>,
@@ -31005,6 +31865,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OrganizationUserWithGroupsUserStatus>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/OrganizationUser/properties/user_status",
+        type_name: "UserStatus",
+        roundtrip: roundtrip::<types::UserStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/users_PaginationMeta",
         type_name: "UsersPaginationMeta",
         roundtrip: roundtrip::<types::UsersPaginationMeta>,
@@ -31018,6 +31883,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CompleteOTAUpdate/properties/settings",
         type_name: "CompleteOtaUpdateSettings",
         roundtrip: roundtrip::<types::CompleteOtaUpdateSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
+        type_name: "CompleteOtaUpdateStatus",
+        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CompleteOTAUpdate/properties/type",
@@ -31073,6 +31943,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SimplifiedOTAUpdate/properties/type",
         type_name: "SimplifiedOtaUpdateType",
         roundtrip: roundtrip::<types::SimplifiedOtaUpdateType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateOutboundVoiceProfileRequest/properties/calling_window",
+        type_name: "CallingWindow",
+        roundtrip: roundtrip::<types::CallingWindow>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateOutboundVoiceProfileRequest",
@@ -31135,6 +32010,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OutboundVoiceProfileCallingWindow>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1outbound_voice_profiles/get/parameters/1/schema",
+        type_name: "OutboundVoiceProfilesFilterConsolidated",
+        roundtrip: roundtrip::<types::OutboundVoiceProfilesFilterConsolidated>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name",
+        type_name: "OutboundVoiceProfilesFilterConsolidatedName",
+        roundtrip: roundtrip::<types::OutboundVoiceProfilesFilterConsolidatedName>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1outbound_voice_profiles/get/parameters/0/schema",
         type_name: "OutboundVoiceProfilesPageConsolidated",
         roundtrip: roundtrip::<types::OutboundVoiceProfilesPageConsolidated>,
@@ -31175,6 +32060,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UsagePaymentMethod>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1outbound_voice_profiles/post/responses/200/content/application~1json/schema",
+        type_name: "VoiceProfileResponse",
+        roundtrip: roundtrip::<types::VoiceProfileResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberBatch",
         type_name: "PhoneNumberBatch",
         roundtrip: roundtrip::<types::PhoneNumberBatch>,
@@ -31193,6 +32083,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CreateNumberBlockOrderRequest",
         type_name: "CreateNumberBlockOrderRequest",
         roundtrip: roundtrip::<types::CreateNumberBlockOrderRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
+        type_name: "CreateNumberBlockOrderRequestStatus",
+        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema",
@@ -31220,6 +32115,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberBlockOrder>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema",
+        type_name: "NumberBlockOrderResponse",
+        roundtrip: roundtrip::<types::NumberBlockOrderResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/NumberBlockOrder/properties/status",
         type_name: "NumberBlockOrderStatus",
         roundtrip: roundtrip::<types::NumberBlockOrderStatus>,
@@ -31240,6 +32140,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetPhoneNumberBlocksJobResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema",
+        type_name: "JobResponse",
+        roundtrip: roundtrip::<types::JobResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema",
         type_name: "ListPhoneNumberBlocksJobsFilter",
         roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsFilter>,
@@ -31258,6 +32163,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1phone_number_blocks~1jobs/get/responses/200/content/application~1json/schema",
         type_name: "ListPhoneNumberBlocksJobsResponse",
         roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema",
+        type_name: "ListPhoneNumberBlocksJobsSort",
+        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberBlocksJob",
@@ -31373,6 +32283,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/source",
         type_name: "ListPhoneNumbersFilterSource",
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterSource>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/status",
+        type_name: "ListPhoneNumbersFilterStatus",
+        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name",
+        type_name: "ListPhoneNumbersFilterVoiceConnectionName",
+        roundtrip: roundtrip::<types::ListPhoneNumbersFilterVoiceConnectionName>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.usage_payment_method",
@@ -31494,6 +32414,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberEnableEmergencyRequest>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "PhoneNumberResponse",
+        roundtrip: roundtrip::<types::PhoneNumberResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumberVerifyOwnershipRequest",
         type_name: "PhoneNumberVerifyOwnershipRequest",
         roundtrip: roundtrip::<types::PhoneNumberVerifyOwnershipRequest>,
@@ -31517,6 +32442,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/inbound_call_screening",
         type_name: "PhoneNumberWithVoiceSettingsInboundCallScreening",
         roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsInboundCallScreening>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
+        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
+        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_numbers~1{id}/get/responses/200/content/application~1json/schema",
@@ -31724,6 +32654,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MarkCommentReadResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema/properties/data",
+        type_name: "MarkCommentReadResponseData",
+        roundtrip: roundtrip::<types::MarkCommentReadResponseData>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/NumberOrder",
         type_name: "NumberOrder",
         roundtrip: roundtrip::<types::NumberOrder>,
@@ -31734,9 +32669,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberOrderPhoneNumber>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
+        type_name: "NumberOrderPhoneNumberPhoneNumberType",
+        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status",
+        type_name: "NumberOrderPhoneNumberRequirementsStatus",
+        roundtrip: roundtrip::<types::NumberOrderPhoneNumberRequirementsStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/get/responses/200/content/application~1json/schema",
+        type_name: "NumberOrderPhoneNumberResponse",
+        roundtrip: roundtrip::<types::NumberOrderPhoneNumberResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/status",
         type_name: "NumberOrderPhoneNumberStatus",
         roundtrip: roundtrip::<types::NumberOrderPhoneNumberStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1number_orders/post/responses/200/content/application~1json/schema",
+        type_name: "NumberOrderResponse",
+        roundtrip: roundtrip::<types::NumberOrderResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NumberOrder/properties/status",
@@ -31747,6 +32702,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema",
         type_name: "RetrieveCommentResponse",
         roundtrip: roundtrip::<types::RetrieveCommentResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema/properties/data",
+        type_name: "RetrieveCommentResponseData",
+        roundtrip: roundtrip::<types::RetrieveCommentResponseData>,
     },
     SchemaEntry {
         pointer: "#/paths/~1number_orders~1{number_order_id}/get/responses/200/content/application~1json/schema",
@@ -31779,6 +32739,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SubNumberOrderRegulatoryRequirement>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type",
+        type_name: "SubNumberOrderRegulatoryRequirementFieldType",
+        roundtrip: roundtrip::<types::SubNumberOrderRegulatoryRequirementFieldType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sub_number_orders~1{sub_number_order_id}/get/responses/200/content/application~1json/schema",
+        type_name: "SubNumberOrderResponse",
+        roundtrip: roundtrip::<types::SubNumberOrderResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrder/properties/status",
         type_name: "SubNumberOrderStatus",
         roundtrip: roundtrip::<types::SubNumberOrderStatus>,
@@ -31792,6 +32762,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SubNumberOrdersReport/properties/filters",
         type_name: "SubNumberOrdersReportFilters",
         roundtrip: roundtrip::<types::SubNumberOrdersReportFilters>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sub_number_orders_report/post/responses/202/content/application~1json/schema",
+        type_name: "SubNumberOrdersReportResponse",
+        roundtrip: roundtrip::<types::SubNumberOrdersReportResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrdersReport/properties/status",
@@ -31934,6 +32909,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListAvailablePhoneNumberBlocksFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/0/schema/properties/phone_number_type",
+        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
+        roundtrip: roundtrip::<
+            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1available_phone_number_blocks/get/responses/200/content/application~1json/schema",
         type_name: "ListAvailablePhoneNumberBlocksResponse",
         roundtrip: roundtrip::<types::ListAvailablePhoneNumberBlocksResponse>,
@@ -32017,6 +32999,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AUIdVerificationParams",
         type_name: "AuIdVerificationParams",
         roundtrip: roundtrip::<types::AuIdVerificationParams>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items",
+        type_name: "AvailableNotificationMethodsItem",
+        roundtrip: roundtrip::<types::AvailableNotificationMethodsItem>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema",
@@ -32227,6 +33214,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetPortingOrderResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta",
+        type_name: "GetPortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::GetPortingOrderResponseMeta>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{id}~1sub_request/get/responses/200/content/application~1json/schema",
         type_name: "GetPortingOrderSubRequestResponse",
         roundtrip: roundtrip::<types::GetPortingOrderSubRequestResponse>,
@@ -32277,6 +33269,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListAdditionalDocumentsSort>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema/properties/value",
+        type_name: "ListAdditionalDocumentsSortValue",
+        roundtrip: roundtrip::<types::ListAdditionalDocumentsSortValue>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{id}~1allowed_foc_windows/get/responses/200/content/application~1json/schema",
         type_name: "ListAllowedFocWindowsResponse",
         roundtrip: roundtrip::<types::ListAllowedFocWindowsResponse>,
@@ -32317,6 +33314,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema",
         type_name: "ListPhoneNumberConfigurationsSort",
         roundtrip: roundtrip::<types::ListPhoneNumberConfigurationsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema/properties/value",
+        type_name: "ListPhoneNumberConfigurationsSortValue",
+        roundtrip: roundtrip::<types::ListPhoneNumberConfigurationsSortValue>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema",
@@ -32367,6 +33369,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema",
         type_name: "ListPortingAssociatedPhoneNumbersSort",
         roundtrip: roundtrip::<types::ListPortingAssociatedPhoneNumbersSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value",
+        type_name: "ListPortingAssociatedPhoneNumbersSortValue",
+        roundtrip: roundtrip::<types::ListPortingAssociatedPhoneNumbersSortValue>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting~1events/get/parameters/1/schema",
@@ -32471,6 +33478,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListPortingPhoneNumberBlocksSort>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema/properties/value",
+        type_name: "ListPortingPhoneNumberBlocksSortValue",
+        roundtrip: roundtrip::<types::ListPortingPhoneNumberBlocksSortValue>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/2/schema",
         type_name: "ListPortingPhoneNumberExtensionsFilter",
         roundtrip: roundtrip::<types::ListPortingPhoneNumberExtensionsFilter>,
@@ -32484,6 +33496,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema",
         type_name: "ListPortingPhoneNumberExtensionsSort",
         roundtrip: roundtrip::<types::ListPortingPhoneNumberExtensionsSort>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema/properties/value",
+        type_name: "ListPortingPhoneNumberExtensionsSortValue",
+        roundtrip: roundtrip::<types::ListPortingPhoneNumberExtensionsSortValue>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting_phone_numbers/get/parameters/1/schema",
@@ -32541,6 +33558,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListVerificationCodesSort>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema/properties/value",
+        type_name: "ListVerificationCodesSortValue",
+        roundtrip: roundtrip::<types::ListVerificationCodesSortValue>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema",
+        type_name: "LoaConfigurationResponse",
+        roundtrip: roundtrip::<types::LoaConfigurationResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortabilityStatus",
         type_name: "PortabilityStatus",
         roundtrip: roundtrip::<types::PortabilityStatus>,
@@ -32591,6 +33618,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingAssociatedPhoneNumberPhoneNumberType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/post/responses/201/content/application~1json/schema",
+        type_name: "PortingAssociatedPhoneNumberResponse",
+        roundtrip: roundtrip::<types::PortingAssociatedPhoneNumberResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortingEvent",
         type_name: "PortingEvent",
         roundtrip: roundtrip::<types::PortingEvent>,
@@ -32616,6 +33648,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PortingEventDeletedPayload/properties/payload",
         type_name: "PortingEventDeletedPayloadPayload",
         roundtrip: roundtrip::<types::PortingEventDeletedPayloadPayload>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingEventDeletedPayload/properties/payload_status",
+        type_name: "PortingEventDeletedPayloadPayloadStatus",
+        roundtrip: roundtrip::<types::PortingEventDeletedPayloadPayloadStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PortingEventMessagingChangedPayload",
@@ -32644,13 +33681,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         type_name: "PortingEventMessagingChangedPayloadPayloadMessaging",
         roundtrip: roundtrip::<
             types::PortingEventMessagingChangedPayloadPayloadMessaging,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status",
-        type_name: "PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus",
-        roundtrip: roundtrip::<
-            types::PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus,
         >,
     },
     SchemaEntry {
@@ -32939,6 +33969,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingOrderRequirementFieldType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "PortingOrderResponse",
+        roundtrip: roundtrip::<types::PortingOrderResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortingOrderSharingToken",
         type_name: "PortingOrderSharingToken",
         roundtrip: roundtrip::<types::PortingOrderSharingToken>,
@@ -33039,6 +34074,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingPhoneNumberBlockPhoneNumberType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/post/responses/201/content/application~1json/schema",
+        type_name: "PortingPhoneNumberBlockResponse",
+        roundtrip: roundtrip::<types::PortingPhoneNumberBlockResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortingPhoneNumberConfiguration",
         type_name: "PortingPhoneNumberConfiguration",
         roundtrip: roundtrip::<types::PortingPhoneNumberConfiguration>,
@@ -33057,6 +34097,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PortingPhoneNumberExtension/properties/extension_range",
         type_name: "PortingPhoneNumberExtensionExtensionRange",
         roundtrip: roundtrip::<types::PortingPhoneNumberExtensionExtensionRange>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/post/responses/201/content/application~1json/schema",
+        type_name: "PortingPhoneNumberExtensionResponse",
+        roundtrip: roundtrip::<types::PortingPhoneNumberExtensionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PortingPhoneNumber/properties/phone_number_type",
@@ -33084,6 +34129,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PortingReportReportType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1porting~1reports/post/responses/201/content/application~1json/schema",
+        type_name: "PortingReportResponse",
+        roundtrip: roundtrip::<types::PortingReportResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingReport/properties/status",
+        type_name: "PortingReportStatus",
+        roundtrip: roundtrip::<types::PortingReportStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/PortingUKCarrier",
         type_name: "PortingUkCarrier",
         roundtrip: roundtrip::<types::PortingUkCarrier>,
@@ -33092,6 +34147,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PortingVerificationCode",
         type_name: "PortingVerificationCode",
         roundtrip: roundtrip::<types::PortingVerificationCode>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingReport/properties/report_type",
+        type_name: "ReportType",
+        roundtrip: roundtrip::<types::ReportType>,
     },
     SchemaEntry {
         pointer: "#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema",
@@ -33122,6 +34182,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1porting~1events~1{id}/get/responses/200/content/application~1json/schema",
         type_name: "ShowPortingEventResponse",
         roundtrip: roundtrip::<types::ShowPortingEventResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value",
+        type_name: "SortValue",
+        roundtrip: roundtrip::<types::SortValue>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting~1loa_configurations~1{id}/patch/responses/200/content/application~1json/schema",
@@ -33241,9 +34306,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PwgAssignedResourcesSummary>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema",
+        type_name: "WirelessGatewayResponse",
+        roundtrip: roundtrip::<types::WirelessGatewayResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CreateMessagingProfileRequest",
         type_name: "CreateMessagingProfileRequest",
         roundtrip: roundtrip::<types::CreateMessagingProfileRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateMessagingProfileRequest/properties/webhook_api_version",
+        type_name: "CreateMessagingProfileRequestWebhookApiVersion",
+        roundtrip: roundtrip::<types::CreateMessagingProfileRequestWebhookApiVersion>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1messaging_profiles/post/responses/200/content/application~1json/schema",
+        type_name: "CreateMessagingProfileResponse",
+        roundtrip: roundtrip::<types::CreateMessagingProfileResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1messaging_profiles~1{id}/delete/responses/200/content/application~1json/schema",
@@ -33264,6 +34344,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1messaging_profiles~1{id}~1phone_numbers/get/responses/200/content/application~1json/schema",
         type_name: "ListProfilePhoneNumbersResponse",
         roundtrip: roundtrip::<types::ListProfilePhoneNumbersResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema",
+        type_name: "ListProfileShortCodesResponse",
+        roundtrip: roundtrip::<types::ListProfileShortCodesResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1messaging_profiles~1{id}/get/responses/200/content/application~1json/schema",
@@ -33308,6 +34393,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CreateFaxApplicationRequest/properties/outbound",
+        type_name: "CreateFaxApplicationRequestOutbound",
+        roundtrip: roundtrip::<types::CreateFaxApplicationRequestOutbound>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1fax_applications/post/responses/201/content/application~1json/schema",
         type_name: "CreateFaxApplicationResponse",
         roundtrip: roundtrip::<types::CreateFaxApplicationResponse>,
@@ -33328,9 +34418,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FaxApplicationInbound>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/FaxApplication/properties/outbound",
         type_name: "FaxApplicationOutbound",
         roundtrip: roundtrip::<types::FaxApplicationOutbound>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1fax_applications/post/responses/201/content/application~1json/schema",
+        type_name: "FaxApplicationResponse",
+        roundtrip: roundtrip::<types::FaxApplicationResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/FaxEmailRecipient",
@@ -33373,6 +34473,13 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateFaxApplicationRequestInbound>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
+        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<
+            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
+        >,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/outbound",
         type_name: "UpdateFaxApplicationRequestOutbound",
         roundtrip: roundtrip::<types::UpdateFaxApplicationRequestOutbound>,
@@ -33388,6 +34495,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CancelFaxResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema/properties/data",
+        type_name: "CancelFaxResponseData",
+        roundtrip: roundtrip::<types::CancelFaxResponseData>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Fax",
         type_name: "Fax",
         roundtrip: roundtrip::<types::Fax>,
@@ -33396,6 +34508,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Fax/properties/record_type",
         type_name: "FaxRecordType",
         roundtrip: roundtrip::<types::FaxRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1faxes/post/responses/202/content/application~1json/schema",
+        type_name: "FaxResponse",
+        roundtrip: roundtrip::<types::FaxResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Fax/properties/status",
@@ -33446,6 +34563,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema",
         type_name: "RefreshFaxResponse",
         roundtrip: roundtrip::<types::RefreshFaxResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "RefreshFaxResponseData",
+        roundtrip: roundtrip::<types::RefreshFaxResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SendFaxRequest",
@@ -33548,6 +34670,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetPublicInternetGatewayResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1public_internet_gateways/get/parameters/0/schema",
+        type_name: "ListPublicInternetGatewaysFilter",
+        roundtrip: roundtrip::<types::ListPublicInternetGatewaysFilter>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1public_internet_gateways/get/responses/200/content/application~1json/schema",
         type_name: "ListPublicInternetGatewaysResponse",
         roundtrip: roundtrip::<types::ListPublicInternetGatewaysResponse>,
@@ -33566,6 +34693,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/PublicInternetGatewayRead",
         type_name: "PublicInternetGatewayRead",
         roundtrip: roundtrip::<types::PublicInternetGatewayRead>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1public_internet_gateways/post/responses/202/content/application~1json/schema",
+        type_name: "PublicInternetGatewayResponse",
+        roundtrip: roundtrip::<types::PublicInternetGatewayResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreateAndroidPushCredentialRequest",
@@ -33661,6 +34793,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Queue/properties/record_type",
         type_name: "QueueRecordType",
         roundtrip: roundtrip::<types::QueueRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1queues/post/responses/200/content/application~1json/schema",
+        type_name: "QueueResponse",
+        roundtrip: roundtrip::<types::QueueResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1queues~1{queue_name}~1calls~1{call_control_id}/get/responses/200/content/application~1json/schema",
@@ -33958,6 +35095,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action",
+        type_name: "ListRegulatoryRequirementsFilterAction",
+        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/phone_number_type",
         type_name: "ListRegulatoryRequirementsFilterPhoneNumberType",
         roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterPhoneNumberType>,
@@ -34051,9 +35193,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::WdrReportRequest>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1wireless~1detail_records_reports/post/responses/201/content/application~1json/schema",
+        type_name: "WdrReportResponse",
+        roundtrip: roundtrip::<types::WdrReportResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WdrReport/properties/status",
         type_name: "WdrReportStatus",
         roundtrip: roundtrip::<types::WdrReportStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema",
+        type_name: "BillingGroupReportResponse",
+        roundtrip: roundtrip::<types::BillingGroupReportResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema",
@@ -34074,6 +35226,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/LedgerBillingGroupReport/properties/record_type",
         type_name: "LedgerBillingGroupReportRecordType",
         roundtrip: roundtrip::<types::LedgerBillingGroupReportRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
+        type_name: "LedgerBillingGroupReportStatus",
+        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/NewLedgerBillingGroupReport",
@@ -34280,9 +35437,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RegulatoryRequirement>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items",
+        type_name: "RegulatoryRequirementsItem",
+        roundtrip: roundtrip::<types::RegulatoryRequirementsItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/RequirementGroup",
         type_name: "RequirementGroup",
         roundtrip: roundtrip::<types::RequirementGroup>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema",
+        type_name: "RequirementGroupBody",
+        roundtrip: roundtrip::<types::RequirementGroupBody>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/RequirementGroup/properties/status",
@@ -34352,6 +35519,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1requirement_types/get/parameters/0/schema",
         type_name: "FilterRequirementTypesConsolidated",
         roundtrip: roundtrip::<types::FilterRequirementTypesConsolidated>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1requirement_types/get/parameters/0/schema/properties/name",
+        type_name: "FilterRequirementTypesConsolidatedName",
+        roundtrip: roundtrip::<types::FilterRequirementTypesConsolidatedName>,
     },
     SchemaEntry {
         pointer: "#/paths/~1requirement_types/get/responses/200/content/application~1json/schema",
@@ -34429,6 +35601,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListRequirementsResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/DocReqsRequirement/properties/phone_number_type",
+        type_name: "PhoneNumberType",
+        roundtrip: roundtrip::<types::PhoneNumberType>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema",
         type_name: "RetrieveDocumentRequirementsResponse",
         roundtrip: roundtrip::<types::RetrieveDocumentRequirementsResponse>,
@@ -34454,6 +35631,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListRoomCompositionsFilter>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1room_compositions/get/parameters/0/schema/properties/date_created_at",
+        type_name: "ListRoomCompositionsFilterDateCreatedAt",
+        roundtrip: roundtrip::<types::ListRoomCompositionsFilterDateCreatedAt>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1room_compositions/get/parameters/0/schema/properties/status",
         type_name: "ListRoomCompositionsFilterStatus",
         roundtrip: roundtrip::<types::ListRoomCompositionsFilterStatus>,
@@ -34472,6 +35654,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RoomComposition/properties/format",
         type_name: "RoomCompositionFormat",
         roundtrip: roundtrip::<types::RoomCompositionFormat>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_compositions/post/responses/202/content/application~1json/schema",
+        type_name: "RoomCompositionResponse",
+        roundtrip: roundtrip::<types::RoomCompositionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/RoomComposition/properties/status",
@@ -34517,6 +35704,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1room_recordings/delete/parameters/0/schema",
         type_name: "DeleteRoomRecordingsFilter",
         roundtrip: roundtrip::<types::DeleteRoomRecordingsFilter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_ended_at",
+        type_name: "DeleteRoomRecordingsFilterDateEndedAt",
+        roundtrip: roundtrip::<types::DeleteRoomRecordingsFilterDateEndedAt>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_started_at",
+        type_name: "DeleteRoomRecordingsFilterDateStartedAt",
+        roundtrip: roundtrip::<types::DeleteRoomRecordingsFilterDateStartedAt>,
     },
     SchemaEntry {
         pointer: "#/paths/~1room_recordings/delete/responses/201/content/application~1json/schema",
@@ -34589,9 +35786,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::EndSessionResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "EndSessionResponseData",
+        roundtrip: roundtrip::<types::EndSessionResponseData>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema",
         type_name: "KickParticipantInSessionResponse",
         roundtrip: roundtrip::<types::KickParticipantInSessionResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "KickParticipantInSessionResponseData",
+        roundtrip: roundtrip::<types::KickParticipantInSessionResponseData>,
     },
     SchemaEntry {
         pointer: "#/paths/~1room_sessions/get/parameters/1/schema",
@@ -34617,6 +35824,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema",
         type_name: "MuteParticipantInSessionResponse",
         roundtrip: roundtrip::<types::MuteParticipantInSessionResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "MuteParticipantInSessionResponseData",
+        roundtrip: roundtrip::<types::MuteParticipantInSessionResponseData>,
     },
     SchemaEntry {
         pointer: "#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema",
@@ -34647,6 +35859,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema",
         type_name: "UnmuteParticipantInSessionResponse",
         roundtrip: roundtrip::<types::UnmuteParticipantInSessionResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "UnmuteParticipantInSessionResponseData",
+        roundtrip: roundtrip::<types::UnmuteParticipantInSessionResponseData>,
     },
     SchemaEntry {
         pointer: "#/paths/~1room_sessions~1{room_session_id}/get/responses/200/content/application~1json/schema",
@@ -34717,6 +35934,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Room",
         type_name: "Room",
         roundtrip: roundtrip::<types::Room>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1rooms/post/responses/201/content/application~1json/schema",
+        type_name: "RoomResponse",
+        roundtrip: roundtrip::<types::RoomResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1rooms~1{room_id}/patch/responses/200/content/application~1json/schema",
@@ -34874,14 +36096,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AcceptSuggestionsRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ActiveCall/properties/record_type",
-        type_name: "ActiveCallRecordType",
-        roundtrip: roundtrip::<types::ActiveCallRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AdvancedOrder/properties/features/items",
-        type_name: "AdvancedOrderFeaturesItem",
-        roundtrip: roundtrip::<types::AdvancedOrderFeaturesItem>,
+        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
+        type_name: "ActionType",
+        roundtrip: roundtrip::<types::ActionType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AgentInput",
@@ -34894,29 +36111,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AnchorsiteOverride>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_format",
-        type_name: "AnswerRequestRecordFormat",
-        roundtrip: roundtrip::<types::AnswerRequestRecordFormat>,
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
+        type_name: "AniNumberFormat",
+        roundtrip: roundtrip::<types::AniNumberFormat>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AnswerRequest/properties/record_trim",
-        type_name: "AnswerRequestRecordTrim",
-        roundtrip: roundtrip::<types::AnswerRequestRecordTrim>,
+        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
+        type_name: "AniOverrideType",
+        roundtrip: roundtrip::<types::AniOverrideType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ApplicationName",
         type_name: "ApplicationName",
         roundtrip: roundtrip::<types::ApplicationName>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AssistantMessage/properties/role",
-        type_name: "AssistantMessageRole",
-        roundtrip: roundtrip::<types::AssistantMessageRole>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AssistantSmsChatReq/properties/conversation_metadata/additionalProperties",
-        type_name: "AssistantSmsChatReqConversationMetadataValue",
-        roundtrip: roundtrip::<types::AssistantSmsChatReqConversationMetadataValue>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AudioChunkFrame",
@@ -34944,11 +36151,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AuthenticationMethod>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AwsProviderParams/properties/text_type",
-        type_name: "AwsProviderParamsTextType",
-        roundtrip: roundtrip::<types::AwsProviderParamsTextType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/AWSVoiceSettings",
         type_name: "AwsVoiceSettings",
         roundtrip: roundtrip::<types::AwsVoiceSettings>,
@@ -34957,11 +36159,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/AWSVoiceSettings/properties/type",
         type_name: "AwsVoiceSettingsType",
         roundtrip: roundtrip::<types::AwsVoiceSettingsType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AzureConfigurationData/properties/backend",
-        type_name: "AzureConfigurationDataBackend",
-        roundtrip: roundtrip::<types::AzureConfigurationDataBackend>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/AzureVoiceSettings",
@@ -34984,9 +36181,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AzureVoiceSettingsType>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
+        type_name: "BalanceRecordType",
+        roundtrip: roundtrip::<types::BalanceRecordType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/batch-csv_PaginationMeta",
         type_name: "BatchCsvPaginationMeta",
         roundtrip: roundtrip::<types::BatchCsvPaginationMeta>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
+        type_name: "BeepEnabled",
+        roundtrip: roundtrip::<types::BeepEnabled>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/BillingBundleSummary",
@@ -35069,11 +36276,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::BulkDeletePhoneNumbersRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
-        type_name: "BulkSimCardActionActionType",
-        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/BundleLimitDirection",
         type_name: "BundleLimitDirection",
         roundtrip: roundtrip::<types::BundleLimitDirection>,
@@ -35087,11 +36289,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1bundle_pricing~1billing_bundles/get/parameters/1/schema",
         type_name: "BundlePricingPageConsolidated",
         roundtrip: roundtrip::<types::BundlePricingPageConsolidated>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_add_messages/post/responses/200/content/application~1json/schema",
-        type_name: "CallAddMessagesToAiAssistantResponse",
-        roundtrip: roundtrip::<types::CallAddMessagesToAiAssistantResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallAIGatherEnded",
@@ -35242,13 +36439,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallAnsweredRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm/properties/authentication_method",
-        type_name: "CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod",
-        roundtrip: roundtrip::<
-            types::CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallBridged",
         type_name: "CallBridged",
         roundtrip: roundtrip::<types::CallBridged>,
@@ -35344,46 +36534,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1call_control_applications/get/parameters/1/schema",
         type_name: "CallControlPageConsolidated",
         roundtrip: roundtrip::<types::CallControlPageConsolidated>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlRetrievalTool/properties/type",
-        type_name: "CallControlRetrievalToolType",
-        roundtrip: roundtrip::<types::CallControlRetrievalToolType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items",
-        type_name: "CallControlTransferToolParamsTargetsVariant1Item",
-        roundtrip: roundtrip::<types::CallControlTransferToolParamsTargetsVariant1Item>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/body_parameters",
-        type_name: "CallControlWebhookToolParamsBodyParameters",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsBodyParameters>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type",
-        type_name: "CallControlWebhookToolParamsBodyParametersType",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsBodyParametersType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/headers/items",
-        type_name: "CallControlWebhookToolParamsHeadersItem",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsHeadersItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/method",
-        type_name: "CallControlWebhookToolParamsMethod",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsMethod>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type",
-        type_name: "CallControlWebhookToolParamsPathParametersType",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsPathParametersType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/query_parameters/properties/type",
-        type_name: "CallControlWebhookToolParamsQueryParametersType",
-        roundtrip: roundtrip::<types::CallControlWebhookToolParamsQueryParametersType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/callConversationEnded",
@@ -35605,11 +36755,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/CallEnqueued/properties/record_type",
         type_name: "CallEnqueuedRecordType",
         roundtrip: roundtrip::<types::CallEnqueuedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallEvent/properties/type",
-        type_name: "CallEventType",
-        roundtrip: roundtrip::<types::CallEventType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallForkStarted",
@@ -36249,29 +37394,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CallReferStartedRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled",
-        type_name: "CallRequestConferenceConfigBeepEnabled",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigBeepEnabled>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
-        type_name: "CallRequestConferenceConfigSupervisorRole",
-        roundtrip: roundtrip::<types::CallRequestConferenceConfigSupervisorRole>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CallRequest/properties/media_encryption",
         type_name: "CallRequestMediaEncryption",
         roundtrip: roundtrip::<types::CallRequestMediaEncryption>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/supervisor_role",
-        type_name: "CallRequestSupervisorRole",
-        roundtrip: roundtrip::<types::CallRequestSupervisorRole>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CallRequest/properties/to",
-        type_name: "CallRequestTo",
-        roundtrip: roundtrip::<types::CallRequestTo>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/call-scripting_ResourceNotFoundError",
@@ -36534,6 +37659,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CampaignSharingStatus>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
+        type_name: "CampaignStatus",
+        roundtrip: roundtrip::<types::CampaignStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CampaignStatusUpdateEvent",
         type_name: "CampaignStatusUpdateEvent",
         roundtrip: roundtrip::<types::CampaignStatusUpdateEvent>,
@@ -36549,19 +37679,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CampaignStatusUpdateEventType>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema/properties/data",
-        type_name: "CancelFaxResponseData",
-        roundtrip: roundtrip::<types::CancelFaxResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema/properties/meta",
         type_name: "CancelPortingOrderResponseMeta",
         roundtrip: roundtrip::<types::CancelPortingOrderResponseMeta>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
-        type_name: "CdrUsageReportResponseStatus",
-        roundtrip: roundtrip::<types::CdrUsageReportResponseStatus>,
+        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data",
+        type_name: "ChannelsResponseData",
+        roundtrip: roundtrip::<types::ChannelsResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/charges_Error",
@@ -36648,11 +37773,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ChatCompletionToolParamType>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema",
-        type_name: "CheckRegistrationStatusResponse",
-        roundtrip: roundtrip::<types::CheckRegistrationStatusResponse>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data",
         type_name: "CheckRegistrationStatusResponseData",
         roundtrip: roundtrip::<types::CheckRegistrationStatusResponseData>,
@@ -36675,14 +37795,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ClientSideToolParams/properties/parameters/properties/type",
-        type_name: "ClientSideToolParamsParametersType",
-        roundtrip: roundtrip::<types::ClientSideToolParamsParametersType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ClientTextFrame",
         type_name: "ClientTextFrame",
         roundtrip: roundtrip::<types::ClientTextFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider",
+        type_name: "CloudProvider",
+        roundtrip: roundtrip::<types::CloudProvider>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/cloudflare-ip-list-sync_Error",
@@ -36730,9 +37850,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CommentCommenterType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CompleteOTAUpdate/properties/status",
-        type_name: "CompleteOtaUpdateStatus",
-        roundtrip: roundtrip::<types::CompleteOtaUpdateStatus>,
+        pointer: "#/components/schemas/Comment/properties/comment_record_type",
+        type_name: "CommentRecordType",
+        roundtrip: roundtrip::<types::CommentRecordType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/Comment/properties/commenter_type",
+        type_name: "CommenterType",
+        roundtrip: roundtrip::<types::CommenterType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConferenceCreated",
@@ -37080,16 +38205,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ConferenceSpeakEndedRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/language",
-        type_name: "ConferenceSpeakRequestLanguage",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestLanguage>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ConferenceSpeakRequest/properties/voice_settings",
-        type_name: "ConferenceSpeakRequestVoiceSettings",
-        roundtrip: roundtrip::<types::ConferenceSpeakRequestVoiceSettings>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ConferenceSpeakStarted",
         type_name: "ConferenceSpeakStarted",
         roundtrip: roundtrip::<types::ConferenceSpeakStarted>,
@@ -37113,11 +38228,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ConferenceSpeakStarted/properties/record_type",
         type_name: "ConferenceSpeakStartedRecordType",
         roundtrip: roundtrip::<types::ConferenceSpeakStartedRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/Conference/properties/status",
-        type_name: "ConferenceStatus",
-        roundtrip: roundtrip::<types::ConferenceStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema/properties/meta",
@@ -37168,6 +38278,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ConnectionNoiseSuppressionDetails/properties/engine",
         type_name: "ConnectionNoiseSuppressionDetailsEngine",
         roundtrip: roundtrip::<types::ConnectionNoiseSuppressionDetailsEngine>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version",
+        type_name: "ConnectionRequestWebhookApiVersion",
+        roundtrip: roundtrip::<types::ConnectionRequestWebhookApiVersion>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ConnectionRtcpSettings",
@@ -37225,96 +38340,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::CreateCommentResponseDataCommenterType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference",
-        type_name: "CreateCredentialConnectionRequestSipUriCallingPreference",
-        roundtrip: roundtrip::<
-            types::CreateCredentialConnectionRequestSipUriCallingPreference,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version",
-        type_name: "CreateCredentialConnectionRequestWebhookApiVersion",
-        roundtrip: roundtrip::<types::CreateCredentialConnectionRequestWebhookApiVersion>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema",
-        type_name: "CreateCsvDownloadFilter",
-        roundtrip: roundtrip::<types::CreateCsvDownloadFilter>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/status",
-        type_name: "CreateCsvDownloadFilterStatus",
-        roundtrip: roundtrip::<types::CreateCsvDownloadFilterStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.connection_name",
-        type_name: "CreateCsvDownloadFilterVoiceConnectionName",
-        roundtrip: roundtrip::<types::CreateCsvDownloadFilterVoiceConnectionName>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.usage_payment_method",
-        type_name: "CreateCsvDownloadFilterVoiceUsagePaymentMethod",
-        roundtrip: roundtrip::<types::CreateCsvDownloadFilterVoiceUsagePaymentMethod>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateFaxApplicationRequest/properties/outbound",
-        type_name: "CreateFaxApplicationRequestOutbound",
-        roundtrip: roundtrip::<types::CreateFaxApplicationRequestOutbound>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/ani_number_format",
-        type_name: "CreateInboundIpRequestAniNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestAniNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
-        type_name: "CreateInboundIpRequestDefaultRoutingMethod",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDefaultRoutingMethod>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
-        type_name: "CreateInboundIpRequestDnisNumberFormat",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestDnisNumberFormat>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateInboundIpRequest/properties/sip_region",
-        type_name: "CreateInboundIpRequestSipRegion",
-        roundtrip: roundtrip::<types::CreateInboundIpRequestSipRegion>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateKvNamespaceRequest",
         type_name: "CreateKvNamespaceRequest",
         roundtrip: roundtrip::<types::CreateKvNamespaceRequest>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/CreateLongCodeMessageRequest/properties/type",
-        type_name: "CreateLongCodeMessageRequestType",
-        roundtrip: roundtrip::<types::CreateLongCodeMessageRequestType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateMessagingProfileRequest/properties/webhook_api_version",
-        type_name: "CreateMessagingProfileRequestWebhookApiVersion",
-        roundtrip: roundtrip::<types::CreateMessagingProfileRequestWebhookApiVersion>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1messaging_profiles/post/responses/200/content/application~1json/schema",
-        type_name: "CreateMessagingProfileResponse",
-        roundtrip: roundtrip::<types::CreateMessagingProfileResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateMsgReq/properties/tool_choice",
-        type_name: "CreateMsgReqToolChoice",
-        roundtrip: roundtrip::<types::CreateMsgReqToolChoice>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreateMultiPartDocServiceDocumentRequest",
         type_name: "CreateMultiPartDocServiceDocumentRequest",
         roundtrip: roundtrip::<types::CreateMultiPartDocServiceDocumentRequest>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreateNumberBlockOrderRequest/properties/status",
-        type_name: "CreateNumberBlockOrderRequestStatus",
-        roundtrip: roundtrip::<types::CreateNumberBlockOrderRequestStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CreatePortingOrderComment",
@@ -37334,48 +38367,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/status",
-        type_name: "CreateUpdatePhoneNumbersJobFilterStatus",
-        roundtrip: roundtrip::<types::CreateUpdatePhoneNumbersJobFilterStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.connection_name",
-        type_name: "CreateUpdatePhoneNumbersJobFilterVoiceConnectionName",
-        roundtrip: roundtrip::<
-            types::CreateUpdatePhoneNumbersJobFilterVoiceConnectionName,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.usage_payment_method",
-        type_name: "CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod",
-        roundtrip: roundtrip::<
-            types::CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/CreatedAt",
         type_name: "CreatedAt",
         roundtrip: roundtrip::<types::CreatedAt>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/properties/type",
-        type_name: "CreatedVerificationCodesResponseDataItemType",
-        roundtrip: roundtrip::<types::CreatedVerificationCodesResponseDataItemType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CredentialInbound/properties/simultaneous_ringing",
-        type_name: "CredentialInboundSimultaneousRinging",
-        roundtrip: roundtrip::<types::CredentialInboundSimultaneousRinging>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/ani_override_type",
-        type_name: "CredentialOutboundAniOverrideType",
-        roundtrip: roundtrip::<types::CredentialOutboundAniOverrideType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
-        type_name: "CredentialOutboundT38ReinviteSource",
-        roundtrip: roundtrip::<types::CredentialOutboundT38ReinviteSource>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Cursor",
@@ -37391,16 +38385,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/customer_reference",
         type_name: "CustomerReference",
         roundtrip: roundtrip::<types::CustomerReference>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at",
-        type_name: "CustomerServiceRecordFilterConsolidatedCreatedAt",
-        roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidatedCreatedAt>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number",
-        type_name: "CustomerServiceRecordFilterConsolidatedPhoneNumber",
-        roundtrip: roundtrip::<types::CustomerServiceRecordFilterConsolidatedPhoneNumber>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/customer_service_record_ResourceNotFoundError",
@@ -37425,14 +38409,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_ended_at",
-        type_name: "DeleteRoomRecordingsFilterDateEndedAt",
-        roundtrip: roundtrip::<types::DeleteRoomRecordingsFilterDateEndedAt>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_started_at",
-        type_name: "DeleteRoomRecordingsFilterDateStartedAt",
-        roundtrip: roundtrip::<types::DeleteRoomRecordingsFilterDateStartedAt>,
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/default_routing_method",
+        type_name: "DefaultRoutingMethod",
+        roundtrip: roundtrip::<types::DefaultRoutingMethod>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/detail-records_Error",
@@ -37478,6 +38457,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/DKIMStatus/properties/algorithm",
         type_name: "DkimStatusAlgorithm",
         roundtrip: roundtrip::<types::DkimStatusAlgorithm>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format",
+        type_name: "DnisNumberFormat",
+        roundtrip: roundtrip::<types::DnisNumberFormat>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/DNSRecord",
@@ -37558,11 +38542,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/DtmfType",
         type_name: "DtmfType",
         roundtrip: roundtrip::<types::DtmfType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/DynamicEmergencyAddress/properties/status",
-        type_name: "DynamicEmergencyAddressStatus",
-        roundtrip: roundtrip::<types::DynamicEmergencyAddressStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/edge-compute_Error",
@@ -37690,11 +38669,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::EmailEventType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/EmailMessage/properties/suppressed/items",
-        type_name: "EmailMessageSuppressedItem",
-        roundtrip: roundtrip::<types::EmailMessageSuppressedItem>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/email_PaginationMeta",
         type_name: "EmailPaginationMeta",
         roundtrip: roundtrip::<types::EmailPaginationMeta>,
@@ -37723,11 +38697,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/EncryptedMedia",
         type_name: "EncryptedMedia",
         roundtrip: roundtrip::<Option<types::EncryptedMedia>>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data",
-        type_name: "EndSessionResponseData",
-        roundtrip: roundtrip::<types::EndSessionResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ErrorFrame",
@@ -37803,11 +38772,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/EventStatus",
         type_name: "EventStatus",
         roundtrip: roundtrip::<types::EventStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "FaxApplicationInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<types::FaxApplicationInboundSipSubdomainReceiveSettings>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/FaxDelivered",
@@ -37975,9 +38939,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Feature>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AdvancedOrder/properties/features/items",
+        type_name: "FeaturesItem",
+        roundtrip: roundtrip::<types::FeaturesItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type",
+        type_name: "FieldType",
+        roundtrip: roundtrip::<types::FieldType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/Filter",
         type_name: "Filter",
         roundtrip: roundtrip::<types::Filter>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action",
+        type_name: "FilterAction",
+        roundtrip: roundtrip::<types::FilterAction>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Filter/properties/cld_filter",
@@ -37990,29 +38969,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::FilterCliFilter>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/address_book",
-        type_name: "FilterConsolidatedAddressBook",
-        roundtrip: roundtrip::<types::FilterConsolidatedAddressBook>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1",
-        type_name: "FilterConsolidatedCustomerReferenceVariant2",
-        roundtrip: roundtrip::<types::FilterConsolidatedCustomerReferenceVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/1/schema/properties/street_address",
-        type_name: "FilterConsolidatedStreetAddress",
-        roundtrip: roundtrip::<types::FilterConsolidatedStreetAddress>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Filter/properties/filter_type",
         type_name: "FilterFilterType",
         roundtrip: roundtrip::<types::FilterFilterType>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1requirement_types/get/parameters/0/schema/properties/name",
-        type_name: "FilterRequirementTypesConsolidatedName",
-        roundtrip: roundtrip::<types::FilterRequirementTypesConsolidatedName>,
+        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/status",
+        type_name: "FilterStatus",
+        roundtrip: roundtrip::<types::FilterStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name",
+        type_name: "FilterVoiceConnectionName",
+        roundtrip: roundtrip::<types::FilterVoiceConnectionName>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/FinalFrame",
@@ -38033,11 +39002,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/GenericError/properties/source",
         type_name: "ForbiddenErrorSource",
         roundtrip: roundtrip::<types::ForbiddenErrorSource>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0",
-        type_name: "ForceQueryVariant1",
-        roundtrip: roundtrip::<types::ForceQueryVariant1>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Fqdn",
@@ -38080,11 +39044,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GenericErrorSource>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items",
-        type_name: "GetAllNumbersChannelZonesResponseDataItem",
-        roundtrip: roundtrip::<types::GetAllNumbersChannelZonesResponseDataItem>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items",
         type_name: "GetAllNumbersChannelZonesResponseDataItemNumbersItem",
         roundtrip: roundtrip::<
@@ -38097,71 +39056,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetDocumentDownloadLinkResponseData>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id",
-        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
-        roundtrip: roundtrip::<
-            types::GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1",
-        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
-        roundtrip: roundtrip::<
-            types::GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
-        type_name: "GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2",
-        roundtrip: roundtrip::<
-            types::GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id",
-        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId",
-        roundtrip: roundtrip::<
-            types::GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1",
-        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2",
-        roundtrip: roundtrip::<
-            types::GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id",
-        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpId",
-        roundtrip: roundtrip::<types::GetGlobalIpAssignmentUsageFilterGlobalIpId>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
-        type_name: "GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2",
-        roundtrip: roundtrip::<types::GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
-        type_name: "GetGlobalIpLatencyFilterGlobalIpIdVariant2",
-        roundtrip: roundtrip::<types::GetGlobalIpLatencyFilterGlobalIpIdVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id",
-        type_name: "GetGlobalIpUsageFilterGlobalIpId",
-        roundtrip: roundtrip::<types::GetGlobalIpUsageFilterGlobalIpId>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1",
-        type_name: "GetGlobalIpUsageFilterGlobalIpIdVariant2",
-        roundtrip: roundtrip::<types::GetGlobalIpUsageFilterGlobalIpIdVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema",
-        type_name: "GetMessagingHostedNumberResponse",
-        roundtrip: roundtrip::<types::GetMessagingHostedNumberResponse>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema/properties/data/items",
         type_name: "GetNumbersChannelZonesResponseDataItem",
         roundtrip: roundtrip::<types::GetNumbersChannelZonesResponseDataItem>,
@@ -38172,38 +39066,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetNumbersChannelZonesResponseDataItemNumbersItem>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta",
-        type_name: "GetPortingOrderResponseMeta",
-        roundtrip: roundtrip::<types::GetPortingOrderResponseMeta>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema",
-        type_name: "GetSimCardActionResponse",
-        roundtrip: roundtrip::<types::GetSimCardActionResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema",
-        type_name: "GetSimCardGroupActionResponse",
-        roundtrip: roundtrip::<types::GetSimCardGroupActionResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer",
-        type_name: "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
-        roundtrip: roundtrip::<
-            types::GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer",
         type_name: "GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer",
         roundtrip: roundtrip::<
             types::GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer,
         >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/GlobalIPProtocol/allOf/0",
-        type_name: "GlobalIpProtocol2",
-        roundtrip: roundtrip::<types::GlobalIpProtocol2>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/google_models",
@@ -38279,6 +39146,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Id",
         type_name: "Id",
         roundtrip: roundtrip::<types::Id>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening",
+        type_name: "InboundCallScreening",
+        roundtrip: roundtrip::<types::InboundCallScreening>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/InboundConfig",
@@ -38396,13 +39268,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::InboundMessageRecordType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number",
-        type_name: "InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber",
-        roundtrip: roundtrip::<
-            types::InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber,
-        >,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/IntId",
         type_name: "IntId",
         roundtrip: roundtrip::<types::IntId>,
@@ -38458,146 +39323,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::InworldVoiceSettingsType>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data",
-        type_name: "KickParticipantInSessionResponseData",
-        roundtrip: roundtrip::<types::KickParticipantInSessionResponseData>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
-        type_name: "LedgerBillingGroupReportStatus",
-        roundtrip: roundtrip::<types::LedgerBillingGroupReportStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at",
-        type_name: "ListAccessIpAddressesFilterCreatedAt",
-        roundtrip: roundtrip::<types::ListAccessIpAddressesFilterCreatedAt>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at/oneOf/1",
-        type_name: "ListAccessIpAddressesFilterCreatedAtVariant2",
-        roundtrip: roundtrip::<types::ListAccessIpAddressesFilterCreatedAtVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1access_ip_address/get/parameters/1/schema",
-        type_name: "ListAccessIpAddressesPage",
-        roundtrip: roundtrip::<types::ListAccessIpAddressesPage>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at/oneOf/1",
-        type_name: "ListAccessIpRangesFilterCreatedAtVariant2",
-        roundtrip: roundtrip::<types::ListAccessIpRangesFilterCreatedAtVariant2>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema/properties/value",
-        type_name: "ListAdditionalDocumentsSortValue",
-        roundtrip: roundtrip::<types::ListAdditionalDocumentsSortValue>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1available_phone_number_blocks/get/parameters/0/schema/properties/phone_number_type",
-        type_name: "ListAvailablePhoneNumberBlocksFilterPhoneNumberType",
-        roundtrip: roundtrip::<
-            types::ListAvailablePhoneNumberBlocksFilterPhoneNumberType,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema",
-        type_name: "ListCustomerServiceRecordsSort",
-        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSort>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1customer_service_records/get/parameters/2/schema/properties/value",
-        type_name: "ListCustomerServiceRecordsSortValue",
-        roundtrip: roundtrip::<types::ListCustomerServiceRecordsSortValue>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema",
-        type_name: "ListDynamicEmergencyAddressesFilter",
-        roundtrip: roundtrip::<types::ListDynamicEmergencyAddressesFilter>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema/properties/status",
-        type_name: "ListDynamicEmergencyAddressesFilterStatus",
-        roundtrip: roundtrip::<types::ListDynamicEmergencyAddressesFilterStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema/properties/status",
-        type_name: "ListDynamicEmergencyEndpointsFilterStatus",
-        roundtrip: roundtrip::<types::ListDynamicEmergencyEndpointsFilterStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data",
-        type_name: "ListInboundChannelsResponseData",
-        roundtrip: roundtrip::<types::ListInboundChannelsResponseData>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1messaging_hosted_numbers/get/responses/200/content/application~1json/schema",
-        type_name: "ListMessagingHostedNumbersResponse",
-        roundtrip: roundtrip::<types::ListMessagingHostedNumbersResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1messaging_optouts/get/parameters/3/schema",
-        type_name: "ListOptOutsCreatedAt",
-        roundtrip: roundtrip::<types::ListOptOutsCreatedAt>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema",
-        type_name: "ListPhoneNumberBlocksJobsSort",
-        roundtrip: roundtrip::<types::ListPhoneNumberBlocksJobsSort>,
+        type_name: "JobsSort",
+        roundtrip: roundtrip::<types::JobsSort>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema/properties/value",
-        type_name: "ListPhoneNumberConfigurationsSortValue",
-        roundtrip: roundtrip::<types::ListPhoneNumberConfigurationsSortValue>,
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type",
+        type_name: "LineType",
+        roundtrip: roundtrip::<types::LineType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/number_type/properties/eq",
         type_name: "ListPhoneNumbersFilterNumberTypeEq",
         roundtrip: roundtrip::<types::ListPhoneNumbersFilterNumberTypeEq>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/status",
-        type_name: "ListPhoneNumbersFilterStatus",
-        roundtrip: roundtrip::<types::ListPhoneNumbersFilterStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name",
-        type_name: "ListPhoneNumbersFilterVoiceConnectionName",
-        roundtrip: roundtrip::<types::ListPhoneNumbersFilterVoiceConnectionName>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value",
-        type_name: "ListPortingAssociatedPhoneNumbersSortValue",
-        roundtrip: roundtrip::<types::ListPortingAssociatedPhoneNumbersSortValue>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema/properties/value",
-        type_name: "ListPortingPhoneNumberBlocksSortValue",
-        roundtrip: roundtrip::<types::ListPortingPhoneNumberBlocksSortValue>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema/properties/value",
-        type_name: "ListPortingPhoneNumberExtensionsSortValue",
-        roundtrip: roundtrip::<types::ListPortingPhoneNumberExtensionsSortValue>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema",
-        type_name: "ListProfileShortCodesResponse",
-        roundtrip: roundtrip::<types::ListProfileShortCodesResponse>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1public_internet_gateways/get/parameters/0/schema",
-        type_name: "ListPublicInternetGatewaysFilter",
-        roundtrip: roundtrip::<types::ListPublicInternetGatewaysFilter>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action",
-        type_name: "ListRegulatoryRequirementsFilterAction",
-        roundtrip: roundtrip::<types::ListRegulatoryRequirementsFilterAction>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1room_compositions/get/parameters/0/schema/properties/date_created_at",
-        type_name: "ListRoomCompositionsFilterDateCreatedAt",
-        roundtrip: roundtrip::<types::ListRoomCompositionsFilterDateCreatedAt>,
     },
     SchemaEntry {
         pointer: "#/paths/~1room_participants/get/responses/200/content/application~1json/schema",
@@ -38610,24 +39348,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ListRoomSessionsResponse>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema/properties/value",
-        type_name: "ListVerificationCodesSortValue",
-        roundtrip: roundtrip::<types::ListVerificationCodesSortValue>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Loopcount",
         type_name: "Loopcount",
         roundtrip: roundtrip::<types::Loopcount>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ManagedAccountBalance/properties/record_type",
-        type_name: "ManagedAccountBalanceRecordType",
-        roundtrip: roundtrip::<types::ManagedAccountBalanceRecordType>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema/properties/data",
-        type_name: "MarkCommentReadResponseData",
-        roundtrip: roundtrip::<types::MarkCommentReadResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Comment/properties/comment_record_type",
@@ -38640,19 +39363,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MarkCommentReadResponseDataCommenterType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/MdrDetailReportResponse/properties/directions/items",
-        type_name: "MdrDetailReportResponseDirectionsItem",
-        roundtrip: roundtrip::<types::MdrDetailReportResponseDirectionsItem>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MdrDetailResponse/properties/currency",
-        type_name: "MdrDetailResponseCurrency",
-        roundtrip: roundtrip::<types::MdrDetailResponseCurrency>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/MediaFeatures",
         type_name: "MediaFeatures",
         roundtrip: roundtrip::<types::MediaFeatures>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/OutboundMessagePayload/properties/media/items",
+        type_name: "MediaItem",
+        roundtrip: roundtrip::<types::MediaItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/MediaName",
@@ -38690,6 +39408,26 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MediaStreamingErrors>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items",
+        type_name: "MessageHistoryItem",
+        roundtrip: roundtrip::<types::MessageHistoryItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role",
+        type_name: "MessageHistoryItemRole",
+        roundtrip: roundtrip::<types::MessageHistoryItemRole>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items",
+        type_name: "MessagePayloadCcItem",
+        roundtrip: roundtrip::<types::MessagePayloadCcItem>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status",
+        type_name: "MessagePayloadCcItemStatus",
+        roundtrip: roundtrip::<types::MessagePayloadCcItemStatus>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/messaging_Error",
         type_name: "MessagingError",
         roundtrip: roundtrip::<types::MessagingError>,
@@ -38708,6 +39446,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/MessagingFeatureSet",
         type_name: "MessagingFeatureSet",
         roundtrip: roundtrip::<Option<types::MessagingFeatureSet>>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status",
+        type_name: "MessagingMessagingPortStatus",
+        roundtrip: roundtrip::<types::MessagingMessagingPortStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/messaging_PaginationMeta",
@@ -38745,6 +39488,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Metadata>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer",
+        type_name: "MetricGlobalIpAssignmentWireguardPeer",
+        roundtrip: roundtrip::<types::MetricGlobalIpAssignmentWireguardPeer>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/MinimaxVoiceSettings",
         type_name: "MinimaxVoiceSettings",
         roundtrip: roundtrip::<types::MinimaxVoiceSettings>,
@@ -38765,44 +39513,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::MobilePhoneNumberCallForwardingForwardingType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_channels",
-        type_name: "MobilePhoneNumberCallRecordingInboundCallRecordingChannels",
-        roundtrip: roundtrip::<
-            types::MobilePhoneNumberCallRecordingInboundCallRecordingChannels,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_format",
-        type_name: "MobilePhoneNumberCallRecordingInboundCallRecordingFormat",
-        roundtrip: roundtrip::<
-            types::MobilePhoneNumberCallRecordingInboundCallRecordingFormat,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening",
-        type_name: "MobilePhoneNumberInboundCallScreening",
-        roundtrip: roundtrip::<types::MobilePhoneNumberInboundCallScreening>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_channels",
-        type_name: "MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels",
-        roundtrip: roundtrip::<
-            types::MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_format",
-        type_name: "MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat",
-        roundtrip: roundtrip::<
-            types::MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/record_type",
-        type_name: "MobilePhoneNumberWithMessagingSettingsRecordType",
-        roundtrip: roundtrip::<types::MobilePhoneNumberWithMessagingSettingsRecordType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ModelMetadata",
         type_name: "ModelMetadata",
         roundtrip: roundtrip::<types::ModelMetadata>,
@@ -38821,11 +39531,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/Monochrome",
         type_name: "Monochrome",
         roundtrip: roundtrip::<types::Monochrome>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema/properties/data",
-        type_name: "MuteParticipantInSessionResponseData",
-        roundtrip: roundtrip::<types::MuteParticipantInSessionResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/netapps_Error",
@@ -38893,16 +39598,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberLookupErrors>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type",
-        type_name: "NumberOrderPhoneNumberPhoneNumberType",
-        roundtrip: roundtrip::<types::NumberOrderPhoneNumberPhoneNumberType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status",
-        type_name: "NumberOrderPhoneNumberRequirementsStatus",
-        roundtrip: roundtrip::<types::NumberOrderPhoneNumberRequirementsStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/NumberOrderWebhookEvent",
         type_name: "NumberOrderWebhookEvent",
         roundtrip: roundtrip::<types::NumberOrderWebhookEvent>,
@@ -38953,6 +39648,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::NumberReputationErrors>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items",
+        type_name: "NumbersChannelZonesResponseDataItem",
+        roundtrip: roundtrip::<types::NumbersChannelZonesResponseDataItem>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items",
+        type_name: "NumbersChannelZonesResponseDataItemNumbersItem",
+        roundtrip: roundtrip::<types::NumbersChannelZonesResponseDataItemNumbersItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/numbers_Error",
         type_name: "NumbersError",
         roundtrip: roundtrip::<types::NumbersError>,
@@ -38976,11 +39681,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1number_block_orders/get/parameters/0/schema",
         type_name: "NumbersPageConsolidated",
         roundtrip: roundtrip::<types::NumbersPageConsolidated>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OAuthClient/properties/allowed_grant_types/items",
-        type_name: "OAuthClientAllowedGrantTypesItem",
-        roundtrip: roundtrip::<types::OAuthClientAllowedGrantTypesItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/oauth_Error",
@@ -39026,38 +39726,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/OutboundMessagePayload",
         type_name: "OutboundMessagePayload",
         roundtrip: roundtrip::<types::OutboundMessagePayload>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status",
-        type_name: "OutboundMessagePayloadCancelledCcItemStatus",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCcItemStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee",
-        type_name: "OutboundMessagePayloadCancelledCostBreakdownCarrierFee",
-        roundtrip: roundtrip::<
-            types::OutboundMessagePayloadCancelledCostBreakdownCarrierFee,
-        >,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/rate",
-        type_name: "OutboundMessagePayloadCancelledCostBreakdownRate",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledCostBreakdownRate>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/from/properties/line_type",
-        type_name: "OutboundMessagePayloadCancelledFromLineType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledFromLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/line_type",
-        type_name: "OutboundMessagePayloadCancelledToItemLineType",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledToItemLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/status",
-        type_name: "OutboundMessagePayloadCancelledToItemStatus",
-        roundtrip: roundtrip::<types::OutboundMessagePayloadCancelledToItemStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/OutboundMessagePayload/properties/cc/items",
@@ -39150,16 +39818,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::OutboundVoiceProfileId>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1outbound_voice_profiles/get/parameters/1/schema",
-        type_name: "OutboundVoiceProfilesFilterConsolidated",
-        roundtrip: roundtrip::<types::OutboundVoiceProfilesFilterConsolidated>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name",
-        type_name: "OutboundVoiceProfilesFilterConsolidatedName",
-        roundtrip: roundtrip::<types::OutboundVoiceProfilesFilterConsolidatedName>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1addresses/get/parameters/0/schema",
         type_name: "PageConsolidated",
         roundtrip: roundtrip::<types::PageConsolidated>,
@@ -39188,6 +39846,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/parakeet_models",
         type_name: "ParakeetModels",
         roundtrip: roundtrip::<types::ParakeetModels>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type",
+        type_name: "ParametersType",
+        roundtrip: roundtrip::<types::ParametersType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type",
+        type_name: "PayloadCallingPartyType",
+        roundtrip: roundtrip::<types::PayloadCallingPartyType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/PhoneNumber",
@@ -39235,34 +39903,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PhoneNumberWithMessagingSettingsType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method",
-        type_name: "PhoneNumberWithVoiceSettingsUsagePaymentMethod",
-        roundtrip: roundtrip::<types::PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/PhoneNumbersJobPhoneNumber",
         type_name: "PhoneNumbersJobPhoneNumber",
         roundtrip: roundtrip::<types::PhoneNumbersJobPhoneNumber>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PlayAudioUrlRequest/properties/audio_type",
-        type_name: "PlayAudioUrlRequestAudioType",
-        roundtrip: roundtrip::<types::PlayAudioUrlRequestAudioType>,
+        pointer: "#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status",
+        type_name: "PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus",
+        roundtrip: roundtrip::<
+            types::PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus,
+        >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/PortingEventDeletedPayload/properties/payload_status",
-        type_name: "PortingEventDeletedPayloadPayloadStatus",
-        roundtrip: roundtrip::<types::PortingEventDeletedPayloadPayloadStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/PortingReport/properties/status",
-        type_name: "PortingReportStatus",
-        roundtrip: roundtrip::<types::PortingReportStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
-        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
-        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
+        pointer: "#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta",
+        type_name: "PortingOrderResponseMeta",
+        roundtrip: roundtrip::<types::PortingOrderResponseMeta>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/programmable-fax_Error",
@@ -39375,19 +40030,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Record>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/RecordingResponseData/properties/status",
-        type_name: "RecordingResponseDataStatus",
-        roundtrip: roundtrip::<types::RecordingResponseDataStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/RecordingTranscription/properties/status",
         type_name: "RecordingTranscriptionStatus",
         roundtrip: roundtrip::<types::RecordingTranscriptionStatus>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data",
-        type_name: "RefreshFaxResponseData",
-        roundtrip: roundtrip::<types::RefreshFaxResponseData>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/RegionIn",
@@ -39403,6 +40048,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/RegionOut/properties/region",
         type_name: "RegionOutRegion",
         roundtrip: roundtrip::<types::RegionOutRegion>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema",
+        type_name: "RegistrationStatusResponse",
+        roundtrip: roundtrip::<types::RegistrationStatusResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data",
+        type_name: "RegistrationStatusResponseData",
+        roundtrip: roundtrip::<types::RegistrationStatusResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status",
+        type_name: "RegistrationStatusResponseDataStatus",
+        roundtrip: roundtrip::<types::RegistrationStatusResponseDataStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/RejectionReason",
@@ -39433,6 +40093,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/ReplacedLinkClickEvent",
         type_name: "ReplacedLinkClickEvent",
         roundtrip: roundtrip::<types::ReplacedLinkClickEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CdrUsageReportResponse/properties/status",
+        type_name: "ReportResponseStatus",
+        roundtrip: roundtrip::<types::ReportResponseStatus>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/LedgerBillingGroupReport/properties/status",
+        type_name: "ReportStatus",
+        roundtrip: roundtrip::<types::ReportStatus>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/reporting_Error",
@@ -39520,11 +40190,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RetrievalType>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema/properties/data",
-        type_name: "RetrieveCommentResponseData",
-        roundtrip: roundtrip::<types::RetrieveCommentResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Comment/properties/comment_record_type",
         type_name: "RetrieveCommentResponseDataCommentRecordType",
         roundtrip: roundtrip::<types::RetrieveCommentResponseDataCommentRecordType>,
@@ -39590,6 +40255,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ShortCodeRecordType>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema",
+        type_name: "ShortCodesResponse",
+        roundtrip: roundtrip::<types::ShortCodesResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SIMCardAction",
         type_name: "SimCardAction",
         roundtrip: roundtrip::<types::SimCardAction>,
@@ -39608,16 +40278,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SIMCardAction/properties/status/properties/value",
         type_name: "SimCardActionStatusValue",
         roundtrip: roundtrip::<types::SimCardActionStatusValue>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SIMCard/properties/data_limit/properties/unit",
-        type_name: "SimCardDataLimitUnit",
-        roundtrip: roundtrip::<types::SimCardDataLimitUnit>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
-        type_name: "SimCardDataUsageNotificationThresholdUnit",
-        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIMCardGroupAction",
@@ -39640,9 +40300,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardGroupActionType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
-        type_name: "SimpleSimCardDataLimitUnit",
-        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
+        pointer: "#/components/schemas/CredentialInbound/properties/simultaneous_ringing",
+        type_name: "SimultaneousRinging",
+        roundtrip: roundtrip::<types::SimultaneousRinging>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SipHeader",
@@ -39658,6 +40318,21 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SipRegion",
         type_name: "SipRegion",
         roundtrip: roundtrip::<types::SipRegion>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings",
+        type_name: "SipSubdomainReceiveSettings",
+        roundtrip: roundtrip::<types::SipSubdomainReceiveSettings>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
+        type_name: "SipTransport",
+        roundtrip: roundtrip::<types::SipTransport>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference",
+        type_name: "SipUriCallingPreference",
+        roundtrip: roundtrip::<types::SipUriCallingPreference>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/siprec_Error",
@@ -39685,16 +40360,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SonioxModels>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1audit_events/get/parameters/2/schema",
-        type_name: "Sort",
-        roundtrip: roundtrip::<types::Sort>,
-    },
-    SchemaEntry {
-        pointer: "#/paths/~1addresses/get/parameters/2/schema",
-        type_name: "SortAddress",
-        roundtrip: roundtrip::<types::SortAddress>,
-    },
-    SchemaEntry {
         pointer: "#/paths/~1call_control_applications/get/parameters/2/schema",
         type_name: "SortConnection",
         roundtrip: roundtrip::<types::SortConnection>,
@@ -39708,6 +40373,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SourceResponse",
         type_name: "SourceResponse",
         roundtrip: roundtrip::<types::SourceResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SpeakRequest/properties/language",
+        type_name: "SpeakRequestLanguage",
+        roundtrip: roundtrip::<types::SpeakRequestLanguage>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/speech-to-text_Error",
@@ -39745,9 +40415,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StandardPaginationMeta>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/StartSiprecRequest/properties/sip_transport",
-        type_name: "StartSiprecRequestSipTransport",
-        roundtrip: roundtrip::<types::StartSiprecRequestSipTransport>,
+        pointer: "#/components/schemas/CallSiprecStarted/properties/payload",
+        type_name: "StartedPayload",
+        roundtrip: roundtrip::<types::StartedPayload>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Status",
@@ -39770,6 +40440,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StreamTrack>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/CallForkStarted/properties/payload/properties/stream_type",
+        type_name: "StreamType",
+        roundtrip: roundtrip::<types::StreamType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SttErrorFrame",
         type_name: "SttErrorFrame",
         roundtrip: roundtrip::<types::SttErrorFrame>,
@@ -39785,11 +40460,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SttServerEvent>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type",
-        type_name: "SubNumberOrderRegulatoryRequirementFieldType",
-        roundtrip: roundtrip::<types::SubNumberOrderRegulatoryRequirementFieldType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue",
         type_name: "SubNumberOrderRegulatoryRequirementWithValue",
         roundtrip: roundtrip::<types::SubNumberOrderRegulatoryRequirementWithValue>,
@@ -39800,6 +40470,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<
             types::SubNumberOrderRegulatoryRequirementWithValueFieldType,
         >,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role",
+        type_name: "SupervisorRole",
+        roundtrip: roundtrip::<types::SupervisorRole>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/EmailMessage/properties/suppressed/items",
+        type_name: "SuppressedItem",
+        roundtrip: roundtrip::<types::SuppressedItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/10dlc_Error",
@@ -39827,9 +40507,14 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::T38Enabled>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus",
-        type_name: "TelnyxCampaignWithAssignedCountCspCampaignStatus",
-        roundtrip: roundtrip::<types::TelnyxCampaignWithAssignedCountCspCampaignStatus>,
+        pointer: "#/components/schemas/CredentialOutbound/properties/t38_reinvite_source",
+        type_name: "T38ReinviteSource",
+        roundtrip: roundtrip::<types::T38ReinviteSource>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items",
+        type_name: "TargetsVariant1Item",
+        roundtrip: roundtrip::<types::TargetsVariant1Item>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/telnyx_models",
@@ -39890,11 +40575,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/toll-free-verification_Errors",
         type_name: "TollFreeVerificationErrors",
         roundtrip: roundtrip::<types::TollFreeVerificationErrors>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/ToolMessage/properties/role",
-        type_name: "ToolMessageRole",
-        roundtrip: roundtrip::<types::ToolMessageRole>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/TrackingSettings",
@@ -39989,11 +40669,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UnexpectedErrorSource>,
     },
     SchemaEntry {
-        pointer: "#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema/properties/data",
-        type_name: "UnmuteParticipantInSessionResponseData",
-        roundtrip: roundtrip::<types::UnmuteParticipantInSessionResponseData>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/UnprocessableEntityError",
         type_name: "UnprocessableEntityError",
         roundtrip: roundtrip::<types::UnprocessableEntityError>,
@@ -40002,13 +40677,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UnprocessableEntityError/properties/source",
         type_name: "UnprocessableEntityErrorSource",
         roundtrip: roundtrip::<types::UnprocessableEntityErrorSource>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings",
-        type_name: "UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings",
-        roundtrip: roundtrip::<
-            types::UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
-        >,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UpdateManagedAccountGlobalChannelLimitRequest",
@@ -40214,11 +40882,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VoiceChannelsErrors>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/VoiceCloneData/properties/provider",
-        type_name: "VoiceCloneDataProvider",
-        roundtrip: roundtrip::<types::VoiceCloneDataProvider>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/voice-designs_ErrorObject",
         type_name: "VoiceDesignsErrorObject",
         roundtrip: roundtrip::<types::VoiceDesignsErrorObject>,
@@ -40264,6 +40927,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VoiceSdkCallReportV2ErrorSource>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/VoiceSettings/properties/language_boost",
+        type_name: "VoiceSettingsLanguageBoost",
+        roundtrip: roundtrip::<types::VoiceSettingsLanguageBoost>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WebhookApiVersion",
         type_name: "WebhookApiVersion",
         roundtrip: roundtrip::<types::WebhookApiVersion>,
@@ -40284,19 +40952,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<Option<types::WebhookTimeoutSecs>>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type",
-        type_name: "WebhookToolParamsBodyParametersType",
-        roundtrip: roundtrip::<types::WebhookToolParamsBodyParametersType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type",
-        type_name: "WebhookToolParamsPathParametersType",
-        roundtrip: roundtrip::<types::WebhookToolParamsPathParametersType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type",
-        type_name: "WebhookToolParamsQueryParametersType",
-        roundtrip: roundtrip::<types::WebhookToolParamsQueryParametersType>,
+        pointer: "#/components/schemas/WebhookToolParams/properties/method",
+        type_name: "WebhookToolParamsMethod",
+        roundtrip: roundtrip::<types::WebhookToolParamsMethod>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WebhookTool/properties/type",
@@ -40464,6 +41122,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RetrieveShortCodeResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1short_codes~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "ShortCodeResponse",
+        roundtrip: roundtrip::<types::ShortCodeResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/UpdateShortCodeRequest",
         type_name: "UpdateShortCodeRequest",
         roundtrip: roundtrip::<types::UpdateShortCodeRequest>,
@@ -40509,6 +41172,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetBulkSimCardActionResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "GetSimCardActionResponse",
+        roundtrip: roundtrip::<types::GetSimCardActionResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1bulk_sim_card_actions/get/parameters/2/schema",
         type_name: "ListBulkSimCardActionsFilterActionType",
         roundtrip: roundtrip::<types::ListBulkSimCardActionsFilterActionType>,
@@ -40532,6 +41200,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1sim_card_group_actions/get/parameters/3/schema",
         type_name: "FilterBasicStatusLifecycle",
         roundtrip: roundtrip::<types::FilterBasicStatusLifecycle>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "GetSimCardGroupActionResponse",
+        roundtrip: roundtrip::<types::GetSimCardGroupActionResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1sim_card_group_actions/get/parameters/4/schema",
@@ -40634,6 +41307,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardGroupPatchDataLimit>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_card_groups/post/responses/200/content/application~1json/schema",
+        type_name: "SimCardGroupResponse",
+        roundtrip: roundtrip::<types::SimCardGroupResponse>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1sim_card_groups~1{id}/patch/responses/200/content/application~1json/schema",
         type_name: "UpdateSimCardGroupResponse",
         roundtrip: roundtrip::<types::UpdateSimCardGroupResponse>,
@@ -40709,14 +41387,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardOrderPreviewTotalCost>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_card_orders/post/responses/200/content/application~1json/schema",
+        type_name: "SimCardOrderResponse",
+        roundtrip: roundtrip::<types::SimCardOrderResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SIMCardOrder/properties/status",
         type_name: "SimCardOrderStatus",
         roundtrip: roundtrip::<types::SimCardOrderStatus>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema",
+        type_name: "BulkResponse",
+        roundtrip: roundtrip::<types::BulkResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/BulkSIMCardAction",
         type_name: "BulkSimCardAction",
         roundtrip: roundtrip::<types::BulkSimCardAction>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/BulkSIMCardAction/properties/action_type",
+        type_name: "BulkSimCardActionActionType",
+        roundtrip: roundtrip::<types::BulkSimCardActionActionType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1sim_card_data_usage_notifications~1{id}/delete/responses/200/content/application~1json/schema",
@@ -40839,6 +41532,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThreshold>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit",
+        type_name: "PostSimCardDataUsageNotificationBodyThresholdUnit",
+        roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationBodyThresholdUnit>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1sim_card_data_usage_notifications/post/responses/201/content/application~1json/schema",
         type_name: "PostSimCardDataUsageNotificationResponse",
         roundtrip: roundtrip::<types::PostSimCardDataUsageNotificationResponse>,
@@ -40904,6 +41602,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardDataLimit>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/SIMCard/properties/data_limit/properties/unit",
+        type_name: "SimCardDataLimitUnit",
+        roundtrip: roundtrip::<types::SimCardDataLimitUnit>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SimCardDataUsageNotification",
         type_name: "SimCardDataUsageNotification",
         roundtrip: roundtrip::<types::SimCardDataUsageNotification>,
@@ -40912,6 +41615,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold",
         type_name: "SimCardDataUsageNotificationThreshold",
         roundtrip: roundtrip::<types::SimCardDataUsageNotificationThreshold>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit",
+        type_name: "SimCardDataUsageNotificationThresholdUnit",
+        roundtrip: roundtrip::<types::SimCardDataUsageNotificationThresholdUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SIMCardDeviceDetails",
@@ -40964,6 +41672,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimCardRegistrationStatus>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema",
+        type_name: "SimCardResponse",
+        roundtrip: roundtrip::<types::SimCardResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SIMCardStatus",
         type_name: "SimCardStatus",
         roundtrip: roundtrip::<types::SimCardStatus>,
@@ -40994,6 +41707,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::SimpleSimCardDataLimit>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit",
+        type_name: "SimpleSimCardDataLimitUnit",
+        roundtrip: roundtrip::<types::SimpleSimCardDataLimitUnit>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SimpleSIMCard/properties/esim_installation_status",
         type_name: "SimpleSimCardEsimInstallationStatus",
         roundtrip: roundtrip::<types::SimpleSimCardEsimInstallationStatus>,
@@ -41012,6 +41730,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1sim_cards~1actions~1validate_registration_codes/post/requestBody/content/application~1json/schema",
         type_name: "ValidateRegistrationCodesBody",
         roundtrip: roundtrip::<types::ValidateRegistrationCodesBody>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema",
+        type_name: "VoiceBulkBody",
+        roundtrip: roundtrip::<types::VoiceBulkBody>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WirelessConnectivityLog",
@@ -41336,6 +42059,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TexmlApplicationOutbound>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1texml_applications/post/responses/201/content/application~1json/schema",
+        type_name: "TexmlApplicationResponse",
+        roundtrip: roundtrip::<types::TexmlApplicationResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/TexmlApplication/properties/status_callback_method",
         type_name: "TexmlApplicationStatusCallbackMethod",
         roundtrip: roundtrip::<types::TexmlApplicationStatusCallbackMethod>,
@@ -41381,9 +42109,24 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AccountSid>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/Track",
+        type_name: "BodyTrack",
+        roundtrip: roundtrip::<types::BodyTrack>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/CallControlId",
         type_name: "CallControlId",
         roundtrip: roundtrip::<types::CallControlId>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InitiateAICallRequest/properties/DetectionMode",
+        type_name: "CallRequestDetectionMode",
+        roundtrip: roundtrip::<types::CallRequestDetectionMode>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/InitiateAICallRequest/properties/MachineDetection",
+        type_name: "CallRequestMachineDetection",
+        roundtrip: roundtrip::<types::CallRequestMachineDetection>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/CallResource",
@@ -41815,9 +42558,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::RecordingTrack>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/DialConferenceParticipantRequest/properties/RecordingChannels",
+        type_name: "RequestRecordingChannels",
+        roundtrip: roundtrip::<types::RequestRecordingChannels>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/SendRecordingUrl",
         type_name: "SendRecordingUrl",
         roundtrip: roundtrip::<types::SendRecordingUrl>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/status",
+        type_name: "SiprecSessionResponseBodyStatus",
+        roundtrip: roundtrip::<types::SiprecSessionResponseBodyStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1texml~1Accounts~1{account_sid}~1Calls/get/parameters/6/schema",
@@ -42062,6 +42815,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::AwsProviderParams>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AwsProviderParams/properties/text_type",
+        type_name: "AwsProviderParamsTextType",
+        roundtrip: roundtrip::<types::AwsProviderParamsTextType>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/AzureProviderParams",
         type_name: "AzureProviderParams",
         roundtrip: roundtrip::<types::AzureProviderParams>,
@@ -42217,6 +42975,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TrafficPolicyProfile>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1traffic_policy_profiles/post/responses/201/content/application~1json/schema",
+        type_name: "TrafficPolicyProfileResponse",
+        roundtrip: roundtrip::<types::TrafficPolicyProfileResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/TrafficPolicyProfile/properties/type",
         type_name: "TrafficPolicyProfileType",
         roundtrip: roundtrip::<types::TrafficPolicyProfileType>,
@@ -42320,6 +43083,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UacConnection/properties/fqdn_outbound_authentication",
         type_name: "UacConnectionFqdnOutboundAuthentication",
         roundtrip: roundtrip::<types::UacConnectionFqdnOutboundAuthentication>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1uac_connections/post/responses/201/content/application~1json/schema",
+        type_name: "UacConnectionResponse",
+        roundtrip: roundtrip::<types::UacConnectionResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UacConnection/properties/sip_uri_calling_preference",
@@ -42510,6 +43278,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/UserAddressCreate",
         type_name: "UserAddressCreate",
         roundtrip: roundtrip::<types::UserAddressCreate>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1user_addresses/post/responses/200/content/application~1json/schema",
+        type_name: "UserAddressResponse",
+        roundtrip: roundtrip::<types::UserAddressResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/user-addresses_administrative_area",
@@ -43096,6 +43869,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VirtualCrossConnectPatch2>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1virtual_cross_connects/post/responses/200/content/application~1json/schema",
+        type_name: "VirtualCrossConnectResponse",
+        roundtrip: roundtrip::<types::VirtualCrossConnectResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema",
+        type_name: "ChannelsResponse",
+        roundtrip: roundtrip::<types::ChannelsResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/GcbChannelZone",
         type_name: "GcbChannelZone",
         roundtrip: roundtrip::<types::GcbChannelZone>,
@@ -43111,6 +43894,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::GetAllNumbersChannelZonesResponse>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items",
+        type_name: "GetAllNumbersChannelZonesResponseDataItem",
+        roundtrip: roundtrip::<types::GetAllNumbersChannelZonesResponseDataItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema",
         type_name: "GetGcbChannelZonesRequestResponse",
         roundtrip: roundtrip::<types::GetGcbChannelZonesRequestResponse>,
@@ -43124,6 +43912,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema",
         type_name: "ListInboundChannelsResponse",
         roundtrip: roundtrip::<types::ListInboundChannelsResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data",
+        type_name: "ListInboundChannelsResponseData",
+        roundtrip: roundtrip::<types::ListInboundChannelsResponseData>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1list/get/responses/200/content/application~1json/schema",
+        type_name: "NumbersChannelZonesResponse",
+        roundtrip: roundtrip::<types::NumbersChannelZonesResponse>,
     },
     SchemaEntry {
         pointer: "#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema",
@@ -43144,6 +43942,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1channel_zones/get/parameters/0/schema",
         type_name: "VoiceChannelsPageConsolidated",
         roundtrip: roundtrip::<types::VoiceChannelsPageConsolidated>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/MinimaxClone/properties/provider",
+        type_name: "CloneProvider",
+        roundtrip: roundtrip::<types::CloneProvider>,
     },
     SchemaEntry {
         pointer: "#/paths/~1voice_clones/get/parameters/3/schema",
@@ -43256,6 +44059,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::VoiceCloneDataModelId>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/VoiceCloneData/properties/provider",
+        type_name: "VoiceCloneDataProvider",
+        roundtrip: roundtrip::<types::VoiceCloneDataProvider>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/VoiceCloneData/properties/record_type",
         type_name: "VoiceCloneDataRecordType",
         roundtrip: roundtrip::<types::VoiceCloneDataRecordType>,
@@ -43294,6 +44102,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/VoiceCloneUploadRequest",
         type_name: "VoiceCloneUploadRequest",
         roundtrip: roundtrip::<types::VoiceCloneUploadRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/VoiceDesignData/properties/record_type",
+        type_name: "DataRecordType",
+        roundtrip: roundtrip::<types::DataRecordType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/VoiceDesignData",
@@ -43439,6 +44252,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/VoicemailRequest",
         type_name: "VoicemailRequest",
         roundtrip: roundtrip::<types::VoicemailRequest>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/get/responses/200/content/application~1json/schema",
+        type_name: "VoicemailResponse",
+        roundtrip: roundtrip::<types::VoicemailResponse>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/DownlinkData/properties/unit",
+        type_name: "DataUnit",
+        roundtrip: roundtrip::<types::DataUnit>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/DownlinkData",
@@ -43644,6 +44467,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1v2~1whatsapp~1message_templates/get/parameters/2/schema",
         type_name: "ListWhatsappTemplatesFilterCategory",
         roundtrip: roundtrip::<types::ListWhatsappTemplatesFilterCategory>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WhatsappCreateTemplateRequest/properties/components/items",
+        type_name: "TemplateRequestComponentsItem",
+        roundtrip: roundtrip::<types::TemplateRequestComponentsItem>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WhatsappCreateTemplateRequest",
@@ -44031,6 +44859,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::PostWhatsappProfilePhotoBody>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method",
+        type_name: "VerificationRequestVerificationMethod",
+        roundtrip: roundtrip::<types::VerificationRequestVerificationMethod>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WhatsappCallingSettingsData",
         type_name: "WhatsappCallingSettingsData",
         roundtrip: roundtrip::<types::WhatsappCallingSettingsData>,
@@ -44180,6 +45013,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::WireguardInterfaceReadRegion>,
     },
     SchemaEntry {
+        pointer: "#/paths/~1wireguard_interfaces/post/responses/202/content/application~1json/schema",
+        type_name: "WireguardInterfaceResponse",
+        roundtrip: roundtrip::<types::WireguardInterfaceResponse>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WireguardPeer",
         type_name: "WireguardPeer",
         roundtrip: roundtrip::<types::WireguardPeer>,
@@ -44193,6 +45031,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/WireguardPeerPatch",
         type_name: "WireguardPeerPatch",
         roundtrip: roundtrip::<types::WireguardPeerPatch>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema",
+        type_name: "WireguardPeerResponse",
+        roundtrip: roundtrip::<types::WireguardPeerResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Country",
@@ -44275,9 +45118,19 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateWirelessBlocklistResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/WirelessBlocklist/properties/values/items",
+        type_name: "ValuesItem",
+        roundtrip: roundtrip::<types::ValuesItem>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/WirelessBlocklist",
         type_name: "WirelessBlocklist",
         roundtrip: roundtrip::<types::WirelessBlocklist>,
+    },
+    SchemaEntry {
+        pointer: "#/paths/~1wireless_blocklists/post/responses/202/content/application~1json/schema",
+        type_name: "WirelessBlocklistResponse",
+        roundtrip: roundtrip::<types::WirelessBlocklistResponse>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/WirelessBlocklist/properties/type",

@@ -6659,8 +6659,6 @@ impl<T> crate::ApiCall<T, crate::types::DirUpdateRequest> {
     }
 }
 
-#[cfg(feature = "wireless")]
-impl<T> crate::ApiCall<T, crate::types::DisableVoiceBulkBody> {}
 #[cfg(feature = "regulatory")]
 impl<T> crate::ApiCall<T, crate::types::DocServiceDocument> {
     /// ISO 8601 formatted date-time indicating when the resource was created.
@@ -10232,6 +10230,8 @@ impl<T> crate::ApiCall<T, crate::types::RenderEmailTemplateRequest> {
 
 #[cfg(feature = "branded-calling")]
 impl<T> crate::ApiCall<T, crate::types::ReputationPhoneNumberCreate> {}
+#[cfg(feature = "regulatory")]
+impl<T> crate::ApiCall<T, crate::types::RequirementGroupBody> {}
 #[cfg(feature = "conferences")]
 impl<T> crate::ApiCall<T, crate::types::ResumeConferenceRecordingRequest> {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
@@ -14303,10 +14303,6 @@ impl<T> crate::ApiCall<T, crate::types::UpdateNumberOrderPhoneNumberRequest> {
     }
 }
 
-#[cfg(feature = "regulatory")]
-impl<
-    T,
-> crate::ApiCall<T, crate::types::UpdateNumberOrderPhoneNumberRequirementGroupBody> {}
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
 impl<T> crate::ApiCall<T, crate::types::UpdateNumberOrderRequest> {
     /// A customer reference string for customer look ups.
@@ -14325,6 +14321,8 @@ impl<T> crate::ApiCall<T, crate::types::UpdateNumberOrderRequest> {
     }
 }
 
+#[cfg(feature = "voice-config")]
+impl<T> crate::ApiCall<T, crate::types::UpdateOutboundChannelsBody> {}
 #[cfg(feature = "voice-config")]
 impl<T> crate::ApiCall<T, crate::types::UpdateOutboundVoiceProfileRequest> {
     /// The ID of the billing group associated with the outbound proflile. Defaults to null (for no group assigned).
@@ -15689,6 +15687,8 @@ impl<T> crate::ApiCall<T, crate::types::VirtualCrossConnectPatch2> {
     }
 }
 
+#[cfg(feature = "wireless")]
+impl<T> crate::ApiCall<T, crate::types::VoiceBulkBody> {}
 #[cfg(feature = "speech")]
 impl<T> crate::ApiCall<T, crate::types::VoiceCloneUpdateRequest> {
     /// Updated gender for the voice clone.

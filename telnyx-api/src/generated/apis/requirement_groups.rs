@@ -34,14 +34,14 @@ impl crate::resources::NumberOrderPhoneNumbers<'_> {
     /// # Arguments
     /// - `id` (`id`): The unique identifier of the number order phone number
     ///
-    /// The body is a [`UpdateNumberOrderPhoneNumberRequirementGroupBody`](types::UpdateNumberOrderPhoneNumberRequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
+    /// The body is a [`RequirementGroupBody`](types::RequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
     pub fn update_requirement_group(
         &self,
         id: &str,
         requirement_group_id: impl Into<String>,
     ) -> ApiCall<
         types::UpdateNumberOrderPhoneNumberRequirementGroupResponse,
-        types::UpdateNumberOrderPhoneNumberRequirementGroupBody,
+        types::RequirementGroupBody,
     > {
         let request = Request::new(
             reqwest::Method::POST,
@@ -56,9 +56,7 @@ impl crate::resources::NumberOrderPhoneNumbers<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
-                types::UpdateNumberOrderPhoneNumberRequirementGroupBody::new(
-                    requirement_group_id,
-                ),
+                types::RequirementGroupBody::new(requirement_group_id),
                 |body, request| {
                     request.json(body);
                 },
@@ -209,14 +207,14 @@ impl crate::resources::SubNumberOrders<'_> {
     /// # Arguments
     /// - `id` (`id`): The ID of the sub number order
     ///
-    /// The body is a [`UpdateNumberOrderPhoneNumberRequirementGroupBody`](types::UpdateNumberOrderPhoneNumberRequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
+    /// The body is a [`RequirementGroupBody`](types::RequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
     pub fn update_requirement_group(
         &self,
         id: &str,
         requirement_group_id: impl Into<String>,
     ) -> ApiCall<
         types::SubNumberOrderRequirementGroupResponse,
-        types::UpdateNumberOrderPhoneNumberRequirementGroupBody,
+        types::RequirementGroupBody,
     > {
         let request = Request::new(
             reqwest::Method::POST,
@@ -227,9 +225,7 @@ impl crate::resources::SubNumberOrders<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
-                types::UpdateNumberOrderPhoneNumberRequirementGroupBody::new(
-                    requirement_group_id,
-                ),
+                types::RequirementGroupBody::new(requirement_group_id),
                 |body, request| {
                     request.json(body);
                 },

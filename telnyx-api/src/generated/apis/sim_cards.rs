@@ -663,11 +663,11 @@ impl crate::resources::SimCardsActions<'_> {
     ///
     /// `POST /sim_cards/actions/bulk_disable_voice` (operation `DisableVoiceBulk`)
     ///
-    /// The body is a [`DisableVoiceBulkBody`](types::DisableVoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
+    /// The body is a [`VoiceBulkBody`](types::VoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
     pub fn bulk_disable_voice(
         &self,
         sim_card_group_id: impl Into<String>,
-    ) -> ApiCall<types::DisableVoiceBulkResponse, types::DisableVoiceBulkBody> {
+    ) -> ApiCall<types::DisableVoiceBulkResponse, types::VoiceBulkBody> {
         let request = Request::new(
             reqwest::Method::POST,
             "DisableVoiceBulk",
@@ -676,7 +676,7 @@ impl crate::resources::SimCardsActions<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
-                types::DisableVoiceBulkBody::new(sim_card_group_id),
+                types::VoiceBulkBody::new(sim_card_group_id),
                 |body, request| {
                     request.json(body);
                 },
@@ -693,11 +693,11 @@ impl crate::resources::SimCardsActions<'_> {
     ///
     /// `POST /sim_cards/actions/bulk_enable_voice` (operation `EnableVoiceBulk`)
     ///
-    /// The body is a [`DisableVoiceBulkBody`](types::DisableVoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
+    /// The body is a [`VoiceBulkBody`](types::VoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
     pub fn bulk_enable_voice(
         &self,
         sim_card_group_id: impl Into<String>,
-    ) -> ApiCall<types::EnableVoiceBulkResponse, types::DisableVoiceBulkBody> {
+    ) -> ApiCall<types::EnableVoiceBulkResponse, types::VoiceBulkBody> {
         let request = Request::new(
             reqwest::Method::POST,
             "EnableVoiceBulk",
@@ -706,7 +706,7 @@ impl crate::resources::SimCardsActions<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
-                types::DisableVoiceBulkBody::new(sim_card_group_id),
+                types::VoiceBulkBody::new(sim_card_group_id),
                 |body, request| {
                     request.json(body);
                 },

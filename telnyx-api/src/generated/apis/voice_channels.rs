@@ -106,11 +106,14 @@ impl crate::resources::InboundChannels<'_> {
     ///
     /// `PATCH /inbound_channels` (operation `UpdateOutboundChannels`)
     ///
-    /// The body is a [`PatchChannelZoneBody`](types::PatchChannelZoneBody): its required members (`channels`) are arguments, its other members setters on the returned call.
+    /// The body is a [`UpdateOutboundChannelsBody`](types::UpdateOutboundChannelsBody): its required members (`channels`) are arguments, its other members setters on the returned call.
     pub fn update(
         &self,
         channels: impl Into<i64>,
-    ) -> ApiCall<types::UpdateOutboundChannelsResponse, types::PatchChannelZoneBody> {
+    ) -> ApiCall<
+        types::UpdateOutboundChannelsResponse,
+        types::UpdateOutboundChannelsBody,
+    > {
         let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateOutboundChannels",
@@ -119,7 +122,7 @@ impl crate::resources::InboundChannels<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
-                types::PatchChannelZoneBody::new(channels),
+                types::UpdateOutboundChannelsBody::new(channels),
                 |body, request| {
                     request.json(body);
                 },

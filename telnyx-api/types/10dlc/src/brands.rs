@@ -1126,7 +1126,42 @@ impl crate::shape::Shaped for TelnyxBrand {
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
-pub type TelnyxBrandStatus = BrandBasicStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxBrandStatus {
+    /// `OK`
+    Ok,
+    /// `REGISTRATION_PENDING`
+    RegistrationPending,
+    /// `REGISTRATION_FAILED`
+    RegistrationFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxBrandStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ok => "OK",
+            Self::RegistrationPending => "REGISTRATION_PENDING",
+            Self::RegistrationFailed => "REGISTRATION_FAILED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxBrandStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "OK" => Self::Ok,
+            "REGISTRATION_PENDING" => Self::RegistrationPending,
+            "REGISTRATION_FAILED" => Self::RegistrationFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxBrandStatus);
 
 /// Spec: `#/components/schemas/TelnyxBrandWithCampaignsCount`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1334,7 +1369,42 @@ impl crate::shape::Shaped for TelnyxBrandWithCampaignsCount {
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
-pub type TelnyxBrandWithCampaignsCountStatus = BrandBasicStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxBrandWithCampaignsCountStatus {
+    /// `OK`
+    Ok,
+    /// `REGISTRATION_PENDING`
+    RegistrationPending,
+    /// `REGISTRATION_FAILED`
+    RegistrationFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxBrandWithCampaignsCountStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ok => "OK",
+            Self::RegistrationPending => "REGISTRATION_PENDING",
+            Self::RegistrationFailed => "REGISTRATION_FAILED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxBrandWithCampaignsCountStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "OK" => Self::Ok,
+            "REGISTRATION_PENDING" => Self::RegistrationPending,
+            "REGISTRATION_FAILED" => Self::RegistrationFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxBrandWithCampaignsCountStatus);
 
 /// Request body for triggering a Brand SMS OTP
 ///

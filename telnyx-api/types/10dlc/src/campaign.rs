@@ -366,6 +366,46 @@ impl crate::shape::Shaped for CampaignSharingChain {
     };
 }
 
+/// Campaign submission status
+///
+/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CspSubmissionStatus {
+    /// `CREATED`
+    Created,
+    /// `FAILED`
+    Failed,
+    /// `PENDING`
+    Pending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CspSubmissionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "CREATED",
+            Self::Failed => "FAILED",
+            Self::Pending => "PENDING",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CspSubmissionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "CREATED" => Self::Created,
+            "FAILED" => Self::Failed,
+            "PENDING" => Self::Pending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CspSubmissionStatus);
+
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
 /// Spec: `#/paths/~110dlc~1campaign/get/parameters/3/schema`
@@ -775,12 +815,12 @@ impl crate::shape::Shaped for TelnyxCampaignCsp {
 /// Campaign status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaign_CSP/properties/campaignStatus`
-pub type TelnyxCampaignCspCampaignStatus = TelnyxCampaignWithAssignedCountCspCampaignStatus;
+pub type TelnyxCampaignCspCampaignStatus = CampaignStatus;
 
 /// Campaign submission status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaign_CSP/properties/submissionStatus`
-pub type TelnyxCampaignCspSubmissionStatus = TelnyxCampaignWithAssignedCountCspSubmissionStatus;
+pub type TelnyxCampaignCspSubmissionStatus = CspSubmissionStatus;
 
 /// TelnyxCampaignWithAssignedCount_CSP
 ///
@@ -990,45 +1030,15 @@ impl crate::shape::Shaped for TelnyxCampaignWithAssignedCountCsp {
     };
 }
 
+/// Campaign status
+///
+/// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
+pub type TelnyxCampaignWithAssignedCountCspCampaignStatus = CampaignStatus;
+
 /// Campaign submission status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/submissionStatus`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignWithAssignedCountCspSubmissionStatus {
-    /// `CREATED`
-    Created,
-    /// `FAILED`
-    Failed,
-    /// `PENDING`
-    Pending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TelnyxCampaignWithAssignedCountCspSubmissionStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "CREATED",
-            Self::Failed => "FAILED",
-            Self::Pending => "PENDING",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TelnyxCampaignWithAssignedCountCspSubmissionStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "CREATED" => Self::Created,
-            "FAILED" => Self::Failed,
-            "PENDING" => Self::Pending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspSubmissionStatus);
+pub type TelnyxCampaignWithAssignedCountCspSubmissionStatus = CspSubmissionStatus;
 
 /// UpdateCampaignRequest
 ///

@@ -52,7 +52,7 @@ impl crate::shape::Shaped for CampaignSharingStatus {
 ///
 /// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
+pub enum CampaignStatus {
     /// `TCR_PENDING`
     TcrPending,
     /// `TCR_SUSPENDED`
@@ -81,7 +81,7 @@ pub enum TelnyxCampaignWithAssignedCountCspCampaignStatus {
     Unknown(String),
 }
 
-impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
+impl CampaignStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -102,7 +102,7 @@ impl TelnyxCampaignWithAssignedCountCspCampaignStatus {
     }
 }
 
-impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
+impl From<&str> for CampaignStatus {
     fn from(value: &str) -> Self {
         match value {
             "TCR_PENDING" => Self::TcrPending,
@@ -122,4 +122,4 @@ impl From<&str> for TelnyxCampaignWithAssignedCountCspCampaignStatus {
     }
 }
 
-crate::codec::string_enum!(TelnyxCampaignWithAssignedCountCspCampaignStatus);
+crate::codec::string_enum!(CampaignStatus);

@@ -362,7 +362,7 @@ impl crate::shape::Shaped for TelnyxDownstreamCampaign {
 /// Campaign status
 ///
 /// Spec: `#/components/schemas/TelnyxDownstreamCampaign/properties/campaignStatus`
-pub type TelnyxDownstreamCampaignCampaignStatus = TelnyxCampaignWithAssignedCountCspCampaignStatus;
+pub type TelnyxDownstreamCampaignCampaignStatus = CampaignStatus;
 
 /// TelnyxDownstreamCampaignRecordSet
 ///

@@ -93,7 +93,52 @@ impl crate::shape::Shaped for AuditEventChangesFrom {
 /// The new value of the field. Can be any JSON type.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges/properties/to`
-pub type AuditEventChangesTo = AuditEventChangesFrom;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum AuditEventChangesTo {
+    String(String),
+    Number(f64),
+    Boolean(bool),
+    Object(serde_json::Map<String, serde_json::Value>),
+    JsonList(Vec<serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for AuditEventChangesTo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AuditEventChangesTo",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Number),
+                |v| crate::codec::variant(v, Self::Boolean),
+                |v| crate::codec::variant(v, Self::Object),
+                |v| crate::codec::variant(v, Self::JsonList),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for AuditEventChangesTo {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "AuditEventChangesTo",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<f64>(),
+                    crate::shape::of::<bool>(),
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                    crate::shape::of::<Vec<serde_json::Value>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Audit Log Entry
 ///
@@ -243,7 +288,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1audit_events/get/parameters/0/schema`
-pub type AuditLogsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditLogsPageConsolidated {
+    /// Page number to load.
+    pub number: Option<i64>,
+    /// Number of items per page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    AuditLogsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Pagination Meta
 ///
@@ -279,3 +334,37 @@ impl crate::shape::Shaped for AuditLogsPaginationMeta {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Spec: `#/paths/~1audit_events/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sort {
+    /// `asc`
+    Asc,
+    /// `desc`
+    Desc,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl Sort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for Sort {
+    fn from(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(Sort);

@@ -96,6 +96,28 @@ impl AuthenticationProviderCreate {
     }
 }
 
+/// Spec: `#/paths/~1authentication_providers/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuthenticationProviderResponse {
+    pub data: Option<AuthenticationProvider>,
+}
+
+crate::codec::optional_fields!(AuthenticationProviderResponse { "data" => data });
+
+impl crate::shape::Shaped for AuthenticationProviderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuthenticationProviderResponse",
+                &[crate::shape::field::<Option<AuthenticationProvider>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The settings associated with the authentication provider.
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider/properties/settings`
@@ -177,74 +199,26 @@ impl crate::shape::Shaped for AuthenticationProviderSettings {
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
 /// Spec: `#/components/schemas/AuthenticationProvider/properties/settings/properties/idp_cert_fingerprint_algorithm`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AuthenticationProviderSettingsIdpCertFingerprintAlgorithm {
-    /// `sha1`
-    Sha1,
-    /// `sha256`
-    Sha256,
-    /// `sha384`
-    Sha384,
-    /// `sha512`
-    Sha512,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AuthenticationProviderSettingsIdpCertFingerprintAlgorithm {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sha1 => "sha1",
-            Self::Sha256 => "sha256",
-            Self::Sha384 => "sha384",
-            Self::Sha512 => "sha512",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AuthenticationProviderSettingsIdpCertFingerprintAlgorithm {
-    fn from(value: &str) -> Self {
-        match value {
-            "sha1" => Self::Sha1,
-            "sha256" => Self::Sha256,
-            "sha384" => Self::Sha384,
-            "sha512" => Self::Sha512,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AuthenticationProviderSettingsIdpCertFingerprintAlgorithm);
+pub type AuthenticationProviderSettingsIdpCertFingerprintAlgorithm = SettingsIdpCertFingerprintAlgorithm;
 
 /// Spec: `#/paths/~1authentication_providers/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateAuthenticationProviderResponse {
-    pub data: Option<AuthenticationProvider>,
-}
-
-crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateAuthenticationProviderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateAuthenticationProviderResponse",
-                &[crate::shape::field::<Option<AuthenticationProvider>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateAuthenticationProviderResponse = AuthenticationProviderResponse;
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
+pub type DeleteAuthenticationProviderResponse = AuthenticationProviderResponse;
 
 /// Spec: `#/paths/~1authentication_providers/get/parameters/1/schema`
-pub type FindAuthenticationProvidersPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindAuthenticationProvidersPage {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    FindAuthenticationProvidersPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1authentication_providers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -341,7 +315,7 @@ impl From<&str> for FindAuthenticationProvidersSort {
 crate::codec::string_enum!(FindAuthenticationProvidersSort);
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
+pub type GetAuthenticationProviderResponse = AuthenticationProviderResponse;
 
 /// The name associated with the authentication provider.
 ///
@@ -388,7 +362,46 @@ impl Settings {
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
 /// Spec: `#/components/schemas/settings/properties/idp_cert_fingerprint_algorithm`
-pub type SettingsIdpCertFingerprintAlgorithm = AuthenticationProviderSettingsIdpCertFingerprintAlgorithm;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SettingsIdpCertFingerprintAlgorithm {
+    /// `sha1`
+    Sha1,
+    /// `sha256`
+    Sha256,
+    /// `sha384`
+    Sha384,
+    /// `sha512`
+    Sha512,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SettingsIdpCertFingerprintAlgorithm {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sha1 => "sha1",
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SettingsIdpCertFingerprintAlgorithm {
+    fn from(value: &str) -> Self {
+        match value {
+            "sha1" => Self::Sha1,
+            "sha256" => Self::Sha256,
+            "sha384" => Self::Sha384,
+            "sha512" => Self::Sha512,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SettingsIdpCertFingerprintAlgorithm);
 
 /// The URL for the identity provider metadata file to populate the settings automatically. If the settings attribute is provided, that will be used instead.
 ///
@@ -418,4 +431,4 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
+pub type UpdateAuthenticationProviderResponse = AuthenticationProviderResponse;

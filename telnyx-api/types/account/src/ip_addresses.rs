@@ -118,3 +118,57 @@ pub struct ListAccessIpAddressesFilter {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ListAccessIpAddressesFilterCreatedAt {
+    String(String),
+    Variant2(ListAccessIpAddressesFilterCreatedAtVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for ListAccessIpAddressesFilterCreatedAt {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListAccessIpAddressesFilterCreatedAt",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Date range filtering operations
+///
+/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpAddressesFilterCreatedAtVariant2 {
+    /// Filter for creation date-time greater than
+    pub gt: Option<String>,
+    /// Filter for creation date-time greater than or equal to
+    pub gte: Option<String>,
+    /// Filter for creation date-time less than
+    pub lt: Option<String>,
+    /// Filter for creation date-time less than or equal to
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListAccessIpAddressesFilterCreatedAtVariant2 { "gt" => gt, "gte" => gte, "lt" => lt,
+    "lte" => lte }
+);
+
+/// Spec: `#/paths/~1access_ip_address/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpAddressesPage {
+    pub number: Option<i64>,
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListAccessIpAddressesPage { "number" => number, "size" => size }
+);

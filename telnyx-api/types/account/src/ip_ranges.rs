@@ -154,7 +154,55 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at`
-pub type ListAccessIpRangesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAt;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ListAccessIpRangesFilterCreatedAt {
+    String(String),
+    Variant2(ListAccessIpRangesFilterCreatedAtVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for ListAccessIpRangesFilterCreatedAt {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListAccessIpRangesFilterCreatedAt",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Date range filtering operations
+///
+/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpRangesFilterCreatedAtVariant2 {
+    /// Filter for creation date-time greater than
+    pub gt: Option<String>,
+    /// Filter for creation date-time greater than or equal to
+    pub gte: Option<String>,
+    /// Filter for creation date-time less than
+    pub lt: Option<String>,
+    /// Filter for creation date-time less than or equal to
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListAccessIpRangesFilterCreatedAtVariant2 { "gt" => gt, "gte" => gte, "lt" => lt,
+    "lte" => lte }
+);
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/1/schema`
-pub type ListAccessIpRangesPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAccessIpRangesPage {
+    pub number: Option<i64>,
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListAccessIpRangesPage { "number" => number, "size" => size }
+);

@@ -40,29 +40,10 @@ impl CreateManagedAccountRequest {
 }
 
 /// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateManagedAccountResponse {
-    pub data: Option<ManagedAccount>,
-}
-
-crate::codec::optional_fields!(CreateManagedAccountResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateManagedAccountResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateManagedAccountResponse",
-                &[crate::shape::field::<Option<ManagedAccount>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateManagedAccountResponse = ManagedAccountResponse;
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1disable/post/responses/200/content/application~1json/schema`
-pub type DisableManagedAccountResponse = CreateManagedAccountResponse;
+pub type DisableManagedAccountResponse = ManagedAccountResponse;
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,7 +57,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/responses/200/content/application~1json/schema`
-pub type EnableManagedAccountResponse = CreateManagedAccountResponse;
+pub type EnableManagedAccountResponse = ManagedAccountResponse;
 
 /// Spec: `#/paths/~1managed_accounts~1allocatable_global_outbound_channels/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -245,6 +226,11 @@ impl crate::shape::Shaped for ManagedAccountBalance {
     };
 }
 
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
+pub type ManagedAccountBalanceRecordType = BalanceRecordType;
+
 /// ManagedAccount
 ///
 /// Spec: `#/components/schemas/ManagedAccountMultiListing`
@@ -307,7 +293,34 @@ impl crate::shape::Shaped for ManagedAccountMultiListing {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ManagedAccountMultiListing/properties/record_type`
-pub type ManagedAccountMultiListingRecordType = ManagedAccountRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedAccountMultiListingRecordType {
+    /// `managed_account`
+    ManagedAccount,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ManagedAccountMultiListingRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ManagedAccount => "managed_account",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ManagedAccountMultiListingRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "managed_account" => Self::ManagedAccount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ManagedAccountMultiListingRecordType);
 
 /// Identifies the type of the resource.
 ///
@@ -341,6 +354,28 @@ impl From<&str> for ManagedAccountRecordType {
 
 crate::codec::string_enum!(ManagedAccountRecordType);
 
+/// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ManagedAccountResponse {
+    pub data: Option<ManagedAccount>,
+}
+
+crate::codec::optional_fields!(ManagedAccountResponse { "data" => data });
+
+impl crate::shape::Shaped for ManagedAccountResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ManagedAccountResponse",
+                &[crate::shape::field::<Option<ManagedAccount>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedAccountsFilterConsolidated {
@@ -355,10 +390,31 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/email`
-pub type ManagedAccountsFilterConsolidatedEmail = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ManagedAccountsFilterConsolidatedEmail {
+    /// If present, email containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+    /// If present, only returns results with the `email` matching exactly the value given.
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ManagedAccountsFilterConsolidatedEmail { "contains" => contains, "eq" => eq }
+);
 
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/organization_name`
-pub type ManagedAccountsFilterConsolidatedOrganizationName = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ManagedAccountsFilterConsolidatedOrganizationName {
+    /// If present, only returns results with the `organization_name` containing the given value. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+    /// If present, only returns results with the `organization_name` matching exactly the value given.
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ManagedAccountsFilterConsolidatedOrganizationName { "contains" => contains, "eq" =>
+    eq }
+);
 
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -501,7 +557,7 @@ impl From<&str> for ManagedAccountsSort {
 crate::codec::string_enum!(ManagedAccountsSort);
 
 /// Spec: `#/paths/~1managed_accounts~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveManagedAccountResponse = CreateManagedAccountResponse;
+pub type RetrieveManagedAccountResponse = ManagedAccountResponse;
 
 /// Global Outbound Channels Details for a Managed Account
 ///
@@ -589,4 +645,4 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1managed_accounts~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateManagedAccountResponse = CreateManagedAccountResponse;
+pub type UpdateManagedAccountResponse = ManagedAccountResponse;

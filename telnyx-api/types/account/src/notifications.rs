@@ -28,26 +28,7 @@ impl crate::shape::Shaped for CreateNotificationChannelsResponse {
 }
 
 /// Spec: `#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateNotificationProfileResponse {
-    pub data: Option<NotificationProfile>,
-}
-
-crate::codec::optional_fields!(CreateNotificationProfileResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateNotificationProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateNotificationProfileResponse",
-                &[crate::shape::field::<Option<NotificationProfile>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateNotificationProfileResponse = NotificationProfileResponse;
 
 /// Spec: `#/paths/~1notification_settings/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,7 +53,26 @@ impl crate::shape::Shaped for CreateNotificationSettingResponse {
 }
 
 /// Spec: `#/paths/~1notification_settings/post/responses/201/content/application~1json/schema`
-pub type CreateNotificationSettingResponse2 = CreateNotificationSettingResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateNotificationSettingResponse2 {
+    pub data: Option<NotificationSetting>,
+}
+
+crate::codec::optional_fields!(CreateNotificationSettingResponse2 { "data" => data });
+
+impl crate::shape::Shaped for CreateNotificationSettingResponse2 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNotificationSettingResponse2",
+                &[crate::shape::field::<Option<NotificationSetting>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The success responses of `CreateNotificationSetting`, by shape.
 ///
@@ -116,16 +116,73 @@ impl crate::shape::Shaped for CreateNotificationSettingResponse3 {
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteNotificationChannelResponse = CreateNotificationChannelsResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteNotificationChannelResponse {
+    pub data: Option<NotificationChannel>,
+}
+
+crate::codec::optional_fields!(DeleteNotificationChannelResponse { "data" => data });
+
+impl crate::shape::Shaped for DeleteNotificationChannelResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteNotificationChannelResponse",
+                &[crate::shape::field::<Option<NotificationChannel>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteNotificationProfileResponse = CreateNotificationProfileResponse;
+pub type DeleteNotificationProfileResponse = NotificationProfileResponse;
 
 /// Spec: `#/paths/~1notification_settings~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteNotificationSettingResponse = CreateNotificationSettingResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteNotificationSettingResponse {
+    pub data: Option<NotificationSetting>,
+}
+
+crate::codec::optional_fields!(DeleteNotificationSettingResponse { "data" => data });
+
+impl crate::shape::Shaped for DeleteNotificationSettingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteNotificationSettingResponse",
+                &[crate::shape::field::<Option<NotificationSetting>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1notification_settings~1{id}/delete/responses/201/content/application~1json/schema`
-pub type DeleteNotificationSettingResponse2 = CreateNotificationSettingResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteNotificationSettingResponse2 {
+    pub data: Option<NotificationSetting>,
+}
+
+crate::codec::optional_fields!(DeleteNotificationSettingResponse2 { "data" => data });
+
+impl crate::shape::Shaped for DeleteNotificationSettingResponse2 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteNotificationSettingResponse2",
+                &[crate::shape::field::<Option<NotificationSetting>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The success responses of `DeleteNotificationSetting`, by shape.
 ///
@@ -255,13 +312,51 @@ impl crate::shape::Shaped for FindNotificationsProfilesResponse {
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetNotificationChannelResponse = CreateNotificationChannelsResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetNotificationChannelResponse {
+    pub data: Option<NotificationChannel>,
+}
+
+crate::codec::optional_fields!(GetNotificationChannelResponse { "data" => data });
+
+impl crate::shape::Shaped for GetNotificationChannelResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetNotificationChannelResponse",
+                &[crate::shape::field::<Option<NotificationChannel>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetNotificationProfileResponse = CreateNotificationProfileResponse;
+pub type GetNotificationProfileResponse = NotificationProfileResponse;
 
 /// Spec: `#/paths/~1notification_settings~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetNotificationSettingResponse = CreateNotificationSettingResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetNotificationSettingResponse {
+    pub data: Option<NotificationSetting>,
+}
+
+crate::codec::optional_fields!(GetNotificationSettingResponse { "data" => data });
+
+impl crate::shape::Shaped for GetNotificationSettingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetNotificationSettingResponse",
+                &[crate::shape::field::<Option<NotificationSetting>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1notification_channels/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -622,6 +717,28 @@ impl crate::shape::Shaped for NotificationProfile {
     };
 }
 
+/// Spec: `#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationProfileResponse {
+    pub data: Option<NotificationProfile>,
+}
+
+crate::codec::optional_fields!(NotificationProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for NotificationProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationProfileResponse",
+                &[crate::shape::field::<Option<NotificationProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/NotificationSetting`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationSetting {
@@ -685,7 +802,32 @@ impl crate::shape::Shaped for NotificationSetting {
 }
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
-pub type NotificationSettingParametersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationSettingParametersItem {
+    pub name: Option<String>,
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    NotificationSettingParametersItem { "name" => name, "value" => value }
+);
+
+impl crate::shape::Shaped for NotificationSettingParametersItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationSettingParametersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Most preferences apply immediately; however, other may needs to propagate.
 ///
@@ -785,7 +927,38 @@ crate::codec::optional_fields!(
 /// Filter by the associated record type
 ///
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/associated_record_type/properties/eq`
-pub type NotificationsFilterConsolidatedAssociatedRecordTypeEq = NotificationEventConditionAssociatedRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationsFilterConsolidatedAssociatedRecordTypeEq {
+    /// `account`
+    Account,
+    /// `phone_number`
+    PhoneNumber,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NotificationsFilterConsolidatedAssociatedRecordTypeEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Account => "account",
+            Self::PhoneNumber => "phone_number",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NotificationsFilterConsolidatedAssociatedRecordTypeEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "account" => Self::Account,
+            "phone_number" => Self::PhoneNumber,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NotificationsFilterConsolidatedAssociatedRecordTypeEq);
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/channel_type_id`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -843,13 +1016,37 @@ impl From<&str> for NotificationsFilterConsolidatedChannelTypeIdEq {
 crate::codec::string_enum!(NotificationsFilterConsolidatedChannelTypeIdEq);
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_channel`
-pub type NotificationsFilterConsolidatedNotificationChannel = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedNotificationChannel {
+    /// Filter by the id of a notification channel
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidatedNotificationChannel { "eq" => eq }
+);
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_event_condition_id`
-pub type NotificationsFilterConsolidatedNotificationEventConditionId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedNotificationEventConditionId {
+    /// Filter by the id of a notification channel
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidatedNotificationEventConditionId { "eq" => eq }
+);
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/notification_profile_id`
-pub type NotificationsFilterConsolidatedNotificationProfileId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotificationsFilterConsolidatedNotificationProfileId {
+    /// Filter by the id of a notification profile
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    NotificationsFilterConsolidatedNotificationProfileId { "eq" => eq }
+);
 
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -863,10 +1060,84 @@ crate::codec::optional_fields!(NotificationsFilterConsolidatedStatus { "eq" => e
 /// The status of a notification setting
 ///
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/status/properties/eq`
-pub type NotificationsFilterConsolidatedStatusEq = NotificationSettingStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotificationsFilterConsolidatedStatusEq {
+    /// `enabled`
+    Enabled,
+    /// `enable-received`
+    EnableReceived,
+    /// `enable-pending`
+    EnablePending,
+    /// `enable-submtited`
+    EnableSubmtited,
+    /// `delete-received`
+    DeleteReceived,
+    /// `delete-pending`
+    DeletePending,
+    /// `delete-submitted`
+    DeleteSubmitted,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NotificationsFilterConsolidatedStatusEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::EnableReceived => "enable-received",
+            Self::EnablePending => "enable-pending",
+            Self::EnableSubmtited => "enable-submtited",
+            Self::DeleteReceived => "delete-received",
+            Self::DeletePending => "delete-pending",
+            Self::DeleteSubmitted => "delete-submitted",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NotificationsFilterConsolidatedStatusEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "enable-received" => Self::EnableReceived,
+            "enable-pending" => Self::EnablePending,
+            "enable-submtited" => Self::EnableSubmtited,
+            "delete-received" => Self::DeleteReceived,
+            "delete-pending" => Self::DeletePending,
+            "delete-submitted" => Self::DeleteSubmitted,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NotificationsFilterConsolidatedStatusEq);
 
 /// Spec: `#/paths/~1notification_channels~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateNotificationChannelResponse = CreateNotificationChannelsResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateNotificationChannelResponse {
+    pub data: Option<NotificationChannel>,
+}
+
+crate::codec::optional_fields!(UpdateNotificationChannelResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdateNotificationChannelResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateNotificationChannelResponse",
+                &[crate::shape::field::<Option<NotificationChannel>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1notification_profiles~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateNotificationProfileResponse = CreateNotificationProfileResponse;
+pub type UpdateNotificationProfileResponse = NotificationProfileResponse;

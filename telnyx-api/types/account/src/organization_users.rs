@@ -8,34 +8,15 @@ use super::*;
 /// Organization User Response
 ///
 /// Spec: `#/paths/~1organizations~1users~1{id}~1actions~1remove/post/responses/200/content/application~1json/schema`
-pub type DeleteOrganizationUserResponse = GetOrganizationUserResponse;
+pub type DeleteOrganizationUserResponse = OrganizationUserResponse;
 
 /// Spec: `#/paths/~1organizations~1users/get/parameters/2/schema`
-pub type FilterOrganizationUserStatus = OrganizationUserUserStatus;
+pub type FilterOrganizationUserStatus = UserStatus;
 
 /// Organization User Response
 ///
 /// Spec: `#/paths/~1organizations~1users~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetOrganizationUserResponse {
-    pub data: Option<OrganizationUser>,
-}
-
-crate::codec::optional_fields!(GetOrganizationUserResponse { "data" => data });
-
-impl crate::shape::Shaped for GetOrganizationUserResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetOrganizationUserResponse",
-                &[crate::shape::field::<Option<OrganizationUser>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetOrganizationUserResponse = OrganizationUserResponse;
 
 /// Spec: `#/paths/~1organizations~1users~1users_groups_report/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -188,45 +169,34 @@ impl crate::shape::Shaped for OrganizationUser {
     };
 }
 
+/// Organization User Response
+///
+/// Spec: `#/paths/~1organizations~1users~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrganizationUserResponse {
+    pub data: Option<OrganizationUser>,
+}
+
+crate::codec::optional_fields!(OrganizationUserResponse { "data" => data });
+
+impl crate::shape::Shaped for OrganizationUserResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OrganizationUserResponse",
+                &[crate::shape::field::<Option<OrganizationUser>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The status of the account.
 ///
 /// Spec: `#/components/schemas/OrganizationUser/properties/user_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OrganizationUserUserStatus {
-    /// `enabled`
-    Enabled,
-    /// `disabled`
-    Disabled,
-    /// `blocked`
-    Blocked,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OrganizationUserUserStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Disabled => "disabled",
-            Self::Blocked => "blocked",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OrganizationUserUserStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "enabled" => Self::Enabled,
-            "disabled" => Self::Disabled,
-            "blocked" => Self::Blocked,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OrganizationUserUserStatus);
+pub type OrganizationUserUserStatus = UserStatus;
 
 /// An organization user with their group memberships always included.
 ///
@@ -283,7 +253,47 @@ impl crate::shape::Shaped for OrganizationUserWithGroups {
 /// The status of the account.
 ///
 /// Spec: `#/components/schemas/OrganizationUserWithGroups/properties/user_status`
-pub type OrganizationUserWithGroupsUserStatus = OrganizationUserUserStatus;
+pub type OrganizationUserWithGroupsUserStatus = UserStatus;
+
+/// The status of the account.
+///
+/// Spec: `#/components/schemas/OrganizationUser/properties/user_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserStatus {
+    /// `enabled`
+    Enabled,
+    /// `disabled`
+    Disabled,
+    /// `blocked`
+    Blocked,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UserStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Blocked => "blocked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UserStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            "blocked" => Self::Blocked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UserStatus);
 
 /// Pagination Meta
 ///

@@ -70,26 +70,3 @@ impl From<&str> for CloudflareSyncStatus {
 }
 
 crate::codec::string_enum!(CloudflareSyncStatus);
-
-/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum ListAccessIpAddressesFilterCreatedAt {
-    String(String),
-    Variant2(ListAccessIpAddressesFilterCreatedAtVariant2),
-}
-
-impl<'de> serde::Deserialize<'de> for ListAccessIpAddressesFilterCreatedAt {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::codec::untagged(
-            deserializer,
-            "ListAccessIpAddressesFilterCreatedAt",
-            &[
-                |v| crate::codec::variant(v, Self::String),
-                |v| crate::codec::variant(v, Self::Variant2),
-            ],
-        )
-    }
-}

@@ -98,13 +98,41 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/attempts`
-pub type GetWebhookDeliveriesFilterAttempts = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilterAttempts {
+    /// Return only webhook_deliveries whose `attempts` component contains the given text
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesFilterAttempts { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/finished_at`
-pub type GetWebhookDeliveriesFilterFinishedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilterFinishedAt {
+    /// Return only webhook_deliveries whose delivery finished later than or at given ISO 8601 datetime
+    pub gte: Option<String>,
+    /// Return only webhook_deliveries whose delivery finished earlier than or at given ISO 8601 datetime
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesFilterFinishedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/started_at`
-pub type GetWebhookDeliveriesFilterStartedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilterStartedAt {
+    /// Return only webhook_deliveries whose delivery started later than or at given ISO 8601 datetime
+    pub gte: Option<String>,
+    /// Return only webhook_deliveries whose delivery started earlier than or at given ISO 8601 datetime
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesFilterStartedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -118,10 +146,49 @@ crate::codec::optional_fields!(GetWebhookDeliveriesFilterStatus { "eq" => eq });
 /// Return only webhook_deliveries matching the given `status`
 ///
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/status/properties/eq`
-pub type GetWebhookDeliveriesFilterStatusEq = AttemptStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetWebhookDeliveriesFilterStatusEq {
+    /// `delivered`
+    Delivered,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetWebhookDeliveriesFilterStatusEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetWebhookDeliveriesFilterStatusEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetWebhookDeliveriesFilterStatusEq);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/webhook`
-pub type GetWebhookDeliveriesFilterWebhook = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetWebhookDeliveriesFilterWebhook {
+    /// Return only webhook deliveries whose `webhook` component contains the given text
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetWebhookDeliveriesFilterWebhook { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1webhook_deliveries/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -324,7 +391,38 @@ impl crate::shape::Shaped for WebhookDelivery {
 /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/status`
-pub type WebhookDeliveryStatus = AttemptStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookDeliveryStatus {
+    /// `delivered`
+    Delivered,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookDeliveryStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookDeliveryStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookDeliveryStatus);
 
 /// Original webhook JSON data. Payload fields vary according to event type.
 ///

@@ -386,6 +386,31 @@ impl AssistantSmsChatReq {
     }
 }
 
+/// Spec: `#/components/schemas/AssistantSmsChatReq/properties/conversation_metadata/additionalProperties`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum AssistantSmsChatReqConversationMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de> for AssistantSmsChatReqConversationMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AssistantSmsChatReqConversationMetadataValue",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+            ],
+        )
+    }
+}
+
 /// AssistantSmsChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantSmsChatResponse`
@@ -474,43 +499,39 @@ impl AssistantTarget {
 /// Type
 ///
 /// Spec: `#/components/schemas/AssistantTarget/properties/type`
-pub type AssistantTargetType = AssistantMessageRole;
-
-/// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
-///
-/// Spec: `#/components/schemas/AssistantTarget/properties/voice_mode`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AssistantTargetVoiceMode {
-    /// `unified`
-    Unified,
-    /// `distinct`
-    Distinct,
+pub enum AssistantTargetType {
+    /// `assistant`
+    Assistant,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl AssistantTargetVoiceMode {
+impl AssistantTargetType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Unified => "unified",
-            Self::Distinct => "distinct",
+            Self::Assistant => "assistant",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for AssistantTargetVoiceMode {
+impl From<&str> for AssistantTargetType {
     fn from(value: &str) -> Self {
         match value {
-            "unified" => Self::Unified,
-            "distinct" => Self::Distinct,
+            "assistant" => Self::Assistant,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(AssistantTargetVoiceMode);
+crate::codec::string_enum!(AssistantTargetType);
+
+/// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
+///
+/// Spec: `#/components/schemas/AssistantTarget/properties/voice_mode`
+pub type AssistantTargetVoiceMode = VoiceMode;
 
 /// Response model containing complete assistant test information.
 ///
@@ -578,40 +599,7 @@ impl crate::shape::Shaped for AssistantTestResponse {
 }
 
 /// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AssistantTestResponseRubricItem {
-    /// Specific guidance on how to assess the assistant’s performance for this rubric item.
-    pub criteria: String,
-    /// Label for the evaluation criterion, e.g., Empathy, Accuracy, Clarity.
-    pub name: String,
-}
-
-impl crate::shape::Shaped for AssistantTestResponseRubricItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "AssistantTestResponseRubricItem",
-                &[
-                    crate::shape::field::<String>("criteria"),
-                    crate::shape::field::<String>("name"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-impl AssistantTestResponseRubricItem {
-    /// A value with its required members (`criteria`, `name`) and no optional one.
-    pub fn new(criteria: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            criteria: criteria.into(),
-            name: name.into(),
-        }
-    }
-}
+pub type AssistantTestResponseRubricItem = RubricItem;
 
 /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
 ///
@@ -1175,7 +1163,44 @@ impl ClientSideToolParams {
 /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/ClientSideToolParams/properties/parameters`
-pub type ClientSideToolParamsParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClientSideToolParamsParameters {
+    /// The properties of the parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<ClientSideToolParamsParametersType>,
+}
+
+crate::codec::optional_fields!(
+    ClientSideToolParamsParameters { "properties" => properties, "required" => required,
+    "type" => type_ }
+);
+
+impl crate::shape::Shaped for ClientSideToolParamsParameters {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClientSideToolParamsParameters",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("properties"),
+                    crate::shape::field::<Option<Vec<String>>>("required"),
+                    crate::shape::field::<
+                        Option<ClientSideToolParamsParametersType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/ClientSideToolParams/properties/parameters/properties/type`
+pub type ClientSideToolParamsParametersType = ParametersType;
 
 /// Spec: `#/components/schemas/ClientSideTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1718,7 +1743,7 @@ impl CreateAssistantTestRequest {
 }
 
 /// Spec: `#/components/schemas/CreateAssistantTestRequest/properties/rubric/items`
-pub type CreateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
+pub type CreateAssistantTestRequestRubricItem = RubricItem;
 
 /// CreateScheduledEventRequest
 ///
@@ -1780,7 +1805,30 @@ impl CreateScheduledEventRequest {
 }
 
 /// Spec: `#/components/schemas/CreateScheduledEventRequest/properties/conversation_metadata/additionalProperties`
-pub type CreateScheduledEventRequestConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum CreateScheduledEventRequestConversationMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de>
+for CreateScheduledEventRequestConversationMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateScheduledEventRequestConversationMetadataValue",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+            ],
+        )
+    }
+}
 
 /// Request model for creating a shared (org-level) tool.
 ///
@@ -2807,22 +2855,142 @@ impl FlowNodeReq {
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
 ///
 /// Spec: `#/components/schemas/FlowNodeReq/properties/instructions_mode`
-pub type FlowNodeReqInstructionsMode = FlowNodeInstructionsMode;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeReqInstructionsMode {
+    /// `replace`
+    Replace,
+    /// `append`
+    Append,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeReqInstructionsMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Replace => "replace",
+            Self::Append => "append",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeReqInstructionsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "replace" => Self::Replace,
+            "append" => Self::Append,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeReqInstructionsMode);
 
 /// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
 ///
 /// Spec: `#/components/schemas/FlowNodeReq/properties/tools_mode`
-pub type FlowNodeReqToolsMode = FlowNodeInstructionsMode;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeReqToolsMode {
+    /// `replace`
+    Replace,
+    /// `append`
+    Append,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeReqToolsMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Replace => "replace",
+            Self::Append => "append",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeReqToolsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "replace" => Self::Replace,
+            "append" => Self::Append,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeReqToolsMode);
 
 /// Node kind discriminator. `prompt` (default) is an LLM-driven step; `tool` is a standalone tool execution (see `ToolNodeReq`).
 ///
 /// Spec: `#/components/schemas/FlowNodeReq/properties/type`
-pub type FlowNodeReqType = FlowNodeType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeReqType {
+    /// `prompt`
+    Prompt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeReqType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Prompt => "prompt",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeReqType {
+    fn from(value: &str) -> Self {
+        match value {
+            "prompt" => Self::Prompt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeReqType);
 
 /// How `shared_tool_ids` combine with the assistant-level tool set. `replace` (default): only the node's tools are callable. `append`: the node's tools are added to the assistant's tools. Ignored when `shared_tool_ids` is null.
 ///
 /// Spec: `#/components/schemas/FlowNode/properties/tools_mode`
-pub type FlowNodeToolsMode = FlowNodeInstructionsMode;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeToolsMode {
+    /// `replace`
+    Replace,
+    /// `append`
+    Append,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FlowNodeToolsMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Replace => "replace",
+            Self::Append => "append",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FlowNodeToolsMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "replace" => Self::Replace,
+            "append" => Self::Append,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FlowNodeToolsMode);
 
 /// Node kind discriminator. `prompt` is an LLM-driven step.
 ///
@@ -2857,16 +3025,56 @@ impl From<&str> for FlowNodeType {
 crate::codec::string_enum!(FlowNodeType);
 
 /// Spec: `#/paths/~1ai~1assistants~1tests/get/parameters/3/schema`
-pub type GetAssistantTestsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAssistantTestsPage {
+    /// Page number to retrieve (1-based indexing)
+    pub number: Option<i64>,
+    /// Number of tests to return per page (1-100)
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetAssistantTestsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1ai~1assistants~1{assistant_id}~1scheduled_events/get/parameters/4/schema`
-pub type GetScheduledEventsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetScheduledEventsPage {
+    /// Page\[Number\]
+    pub number: Option<i64>,
+    /// Page\[Size\]
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetScheduledEventsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1ai~1assistants~1tests~1{test_id}~1runs/get/parameters/2/schema`
-pub type GetTestRunsForTestPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetTestRunsForTestPage {
+    /// Page number to retrieve (1-based indexing)
+    pub number: Option<i64>,
+    /// Number of test runs to return per page (1-100)
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetTestRunsForTestPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1ai~1assistants~1tests~1test-suites~1{suite_name}~1runs/get/parameters/3/schema`
-pub type GetTestSuiteRunsForTestPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetTestSuiteRunsForTestPage {
+    /// Page number to retrieve (1-based indexing)
+    pub number: Option<i64>,
+    /// Number of test runs to return per page (1-100)
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetTestSuiteRunsForTestPage { "number" => number, "size" => size }
+);
 
 /// The handoff tool allows the assistant to hand off control of the conversation to another AI assistant. By default, this will happen transparently to the end user.
 ///
@@ -2959,7 +3167,7 @@ pub type HandoffToolParamsAiAssistantsItem = UserGroupReference;
 /// With the unified voice mode all assistants share the same voice, making the handoff transparent to the user. With the distinct voice mode all assistants retain their voice configuration, providing the experience of a conference call with a team of assistants.
 ///
 /// Spec: `#/components/schemas/HandoffToolParams/properties/voice_mode`
-pub type HandoffToolParamsVoiceMode = AssistantTargetVoiceMode;
+pub type HandoffToolParamsVoiceMode = VoiceMode;
 
 /// Spec: `#/components/schemas/HandoffTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3094,7 +3302,42 @@ impl crate::shape::Shaped for ImportMetadata {
 /// Provider the assistant was imported from.
 ///
 /// Spec: `#/components/schemas/ImportMetadata/properties/import_provider`
-pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImportMetadataImportProvider {
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `vapi`
+    Vapi,
+    /// `retell`
+    Retell,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ImportMetadataImportProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Elevenlabs => "elevenlabs",
+            Self::Vapi => "vapi",
+            Self::Retell => "retell",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ImportMetadataImportProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "elevenlabs" => Self::Elevenlabs,
+            "vapi" => Self::Vapi,
+            "retell" => Self::Retell,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ImportMetadataImportProvider);
 
 /// Spec: `#/components/schemas/inference-embedding_Assistant`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3416,7 +3659,34 @@ impl InferenceEmbeddingTransferToolParams {
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/custom_headers/items`
-pub type InferenceEmbeddingTransferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceEmbeddingTransferToolParamsCustomHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InferenceEmbeddingTransferToolParamsCustomHeadersItem { "name" => name, "value" =>
+    value }
+);
+
+impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsCustomHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParamsCustomHeadersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
 ///
@@ -3467,7 +3737,7 @@ impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsTargets {
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets/oneOf/0/items`
-pub type InferenceEmbeddingTransferToolParamsTargetsVariant1Item = CallControlTransferToolParamsTargetsVariant1Item;
+pub type InferenceEmbeddingTransferToolParamsTargetsVariant1Item = TargetsVariant1Item;
 
 /// Configuration for voicemail detection (AMD - Answering Machine Detection) on the transferred call. Allows the assistant to detect when a voicemail system answers the transferred call and take appropriate action.
 ///
@@ -3600,40 +3870,7 @@ for InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig {
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
 ///
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/detection_mode`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
-    /// `disabled`
-    Disabled,
-    /// `premium`
-    Premium,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Premium => "premium",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "premium" => Self::Premium,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(
-    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode
-);
+pub type InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode = VoicemailDetectionDetectionMode;
 
 /// Action to take when voicemail is detected on the transferred call.
 ///
@@ -3971,7 +4208,33 @@ impl InviteToolConfig {
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/custom_headers/items`
-pub type InviteToolConfigCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InviteToolConfigCustomHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InviteToolConfigCustomHeadersItem { "name" => name, "value" => value }
+);
+
+impl crate::shape::Shaped for InviteToolConfigCustomHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InviteToolConfigCustomHeadersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The different possible targets of the invite. The assistant will be able to choose one of the targets to invite to the call. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime. If omitted or null, the invite tool can still be configured and targets may be supplied dynamically at runtime.
 ///
@@ -4018,7 +4281,7 @@ impl crate::shape::Shaped for InviteToolConfigTargets {
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/targets/oneOf/0/items`
-pub type InviteToolConfigTargetsVariant1Item = CallControlTransferToolParamsTargetsVariant1Item;
+pub type InviteToolConfigTargetsVariant1Item = TargetsVariant1Item;
 
 /// Configuration for voicemail detection (AMD - Answering Machine Detection) on the invited call.
 ///
@@ -4062,7 +4325,7 @@ impl crate::shape::Shaped for InviteToolConfigVoicemailDetection {
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
 ///
 /// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection/properties/detection_mode`
-pub type InviteToolConfigVoicemailDetectionDetectionMode = InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode;
+pub type InviteToolConfigVoicemailDetectionDetectionMode = VoicemailDetectionDetectionMode;
 
 /// Action to take when voicemail is detected on the invited call.
 ///
@@ -4967,7 +5230,34 @@ impl RetrievalTool {
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
-pub type RetrievalToolType = CallControlRetrievalToolType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RetrievalToolType {
+    /// `retrieval`
+    Retrieval,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RetrievalToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Retrieval => "retrieval",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RetrievalToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "retrieval" => Self::Retrieval,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RetrievalToolType);
 
 /// One slot in a percentage rollout.
 ///
@@ -5003,6 +5293,42 @@ impl RolloutSlot {
         Self {
             version_id: version_id.into(),
             weight: weight.into(),
+        }
+    }
+}
+
+/// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RubricItem {
+    /// Specific guidance on how to assess the assistant’s performance for this rubric item.
+    pub criteria: String,
+    /// Label for the evaluation criterion, e.g., Empathy, Accuracy, Clarity.
+    pub name: String,
+}
+
+impl crate::shape::Shaped for RubricItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RubricItem",
+                &[
+                    crate::shape::field::<String>("criteria"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+impl RubricItem {
+    /// A value with its required members (`criteria`, `name`) and no optional one.
+    pub fn new(criteria: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            criteria: criteria.into(),
+            name: name.into(),
         }
     }
 }
@@ -5248,7 +5574,47 @@ impl crate::shape::Shaped for ScheduledPhoneCallEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledPhoneCallEventResponse/properties/conversation_metadata/additionalProperties`
-pub type ScheduledPhoneCallEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ScheduledPhoneCallEventResponseConversationMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de>
+for ScheduledPhoneCallEventResponseConversationMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ScheduledPhoneCallEventResponseConversationMetadataValue",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for ScheduledPhoneCallEventResponseConversationMetadataValue {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ScheduledPhoneCallEventResponseConversationMetadataValue",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<i64>(),
+                    crate::shape::of::<bool>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// ScheduledSmsEventResponse
 ///
@@ -5337,7 +5703,47 @@ impl crate::shape::Shaped for ScheduledSmsEventResponse {
 }
 
 /// Spec: `#/components/schemas/ScheduledSmsEventResponse/properties/conversation_metadata/additionalProperties`
-pub type ScheduledSmsEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ScheduledSmsEventResponseConversationMetadataValue {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de>
+for ScheduledSmsEventResponseConversationMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ScheduledSmsEventResponseConversationMetadataValue",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for ScheduledSmsEventResponseConversationMetadataValue {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ScheduledSmsEventResponseConversationMetadataValue",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<i64>(),
+                    crate::shape::of::<bool>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The send_message tool allows the assistant to send SMS or MMS messages to the end user. The 'to' and 'from' addresses are automatically determined from the conversation context, and the message text is generated by the assistant unless a message_template is provided for runtime variable substitution.
 ///
@@ -5638,7 +6044,33 @@ impl SipReferToolParams {
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
-pub type SipReferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SipReferToolParamsCustomHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `{{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SipReferToolParamsCustomHeadersItem { "name" => name, "value" => value }
+);
+
+impl crate::shape::Shaped for SipReferToolParamsCustomHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipReferToolParamsCustomHeadersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5959,7 +6391,34 @@ impl SpeakNodeReq {
 /// Node kind discriminator. Always `speak` for a speak node.
 ///
 /// Spec: `#/components/schemas/SpeakNodeReq/properties/type`
-pub type SpeakNodeReqType = SpeakNodeType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakNodeReqType {
+    /// `speak`
+    Speak,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeakNodeReqType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Speak => "speak",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeakNodeReqType {
+    fn from(value: &str) -> Self {
+        match value {
+            "speak" => Self::Speak,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeakNodeReqType);
 
 /// Node kind discriminator. Always `speak` for a speak node.
 ///
@@ -6351,7 +6810,38 @@ pub type TelephonySettingsRecordingSettingsChannels = TexmlRecordingChannels;
 /// The format of the recording file.
 ///
 /// Spec: `#/components/schemas/TelephonySettings/properties/recording_settings/properties/format`
-pub type TelephonySettingsRecordingSettingsFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelephonySettingsRecordingSettingsFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelephonySettingsRecordingSettingsFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelephonySettingsRecordingSettingsFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelephonySettingsRecordingSettingsFormat);
 
 /// Configuration for voicemail detection (AMD - Answering Machine Detection) on outgoing calls. These settings only apply if AMD is enabled on the Dial command. See [TeXML Dial documentation](https://developers.telnyx.com/api-reference/texml-rest-commands/initiate-an-outbound-call) for enabling AMD. Recommended settings: MachineDetection=Enable, AsyncAmd=true, DetectionMode=Premium.
 ///
@@ -6940,12 +7430,66 @@ impl ToolNodeReq {
 /// Node kind discriminator. Always `tool` for a tool node.
 ///
 /// Spec: `#/components/schemas/ToolNodeReq/properties/type`
-pub type ToolNodeReqType = ToolMessageRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToolNodeReqType {
+    /// `tool`
+    Tool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ToolNodeReqType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tool => "tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ToolNodeReqType {
+    fn from(value: &str) -> Self {
+        match value {
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ToolNodeReqType);
 
 /// Node kind discriminator. Always `tool` for a tool node.
 ///
 /// Spec: `#/components/schemas/ToolNode/properties/type`
-pub type ToolNodeType = ToolMessageRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToolNodeType {
+    /// `tool`
+    Tool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ToolNodeType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tool => "tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ToolNodeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ToolNodeType);
 
 /// Endpointing thresholds used to decide when the user has finished speaking. Applies to non turn-taking transcription models. For `deepgram/flux`, use `transcription.settings.eot_threshold` / `eot_timeout_ms` / `eager_eot_threshold`.
 ///
@@ -7380,7 +7924,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/UpdateAssistantTestRequest/properties/rubric/items`
-pub type UpdateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
+pub type UpdateAssistantTestRequestRubricItem = RubricItem;
 
 /// Request model for updating a shared tool.
 ///
@@ -7423,6 +7967,42 @@ pub struct UpdateSharedToolRequest {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
+///
+/// Spec: `#/components/schemas/AssistantTarget/properties/voice_mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceMode {
+    /// `unified`
+    Unified,
+    /// `distinct`
+    Distinct,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unified => "unified",
+            Self::Distinct => "distinct",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "unified" => Self::Unified,
+            "distinct" => Self::Distinct,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceMode);
 
 /// Spec: `#/components/schemas/VoiceSettings`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7825,10 +8405,41 @@ impl From<&str> for VoiceSettingsBackgroundAudioVariant3Type {
 
 crate::codec::string_enum!(VoiceSettingsBackgroundAudioVariant3Type);
 
-/// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection. Only applicable when using MiniMax voices.
+/// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
 ///
-/// Spec: `#/components/schemas/VoiceSettings/properties/language_boost`
-pub type VoiceSettingsLanguageBoost = MinimaxVoiceSettingsLanguageBoost;
+/// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/detection_mode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoicemailDetectionDetectionMode {
+    /// `disabled`
+    Disabled,
+    /// `premium`
+    Premium,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoicemailDetectionDetectionMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Premium => "premium",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoicemailDetectionDetectionMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "premium" => Self::Premium,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoicemailDetectionDetectionMode);
 
 /// WebhookToolParams
 ///
@@ -7937,25 +8548,157 @@ impl WebhookToolParams {
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
-pub type WebhookToolParamsBodyParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookToolParamsBodyParameters {
+    /// The properties of the body parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the body parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<WebhookToolParamsBodyParametersType>,
+}
+
+crate::codec::optional_fields!(
+    WebhookToolParamsBodyParameters { "properties" => properties, "required" => required,
+    "type" => type_ }
+);
+
+impl crate::shape::Shaped for WebhookToolParamsBodyParameters {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParamsBodyParameters",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("properties"),
+                    crate::shape::field::<Option<Vec<String>>>("required"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsBodyParametersType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
+pub type WebhookToolParamsBodyParametersType = ParametersType;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/headers/items`
-pub type WebhookToolParamsHeadersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookToolParamsHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token. [Telnyx signature headers](https://developers.telnyx.com/docs/voice/programmable-voice/voice-api-webhooks) will be automatically added to the request.
+    pub value: Option<String>,
+}
 
-/// The HTTP method to be used when calling the external tool.
-///
-/// Spec: `#/components/schemas/WebhookToolParams/properties/method`
-pub type WebhookToolParamsMethod = CallControlWebhookToolParamsMethod;
+crate::codec::optional_fields!(
+    WebhookToolParamsHeadersItem { "name" => name, "value" => value }
+);
+
+impl crate::shape::Shaped for WebhookToolParamsHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParamsHeadersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters`
-pub type WebhookToolParamsPathParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookToolParamsPathParameters {
+    /// The properties of the path parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the path parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<WebhookToolParamsPathParametersType>,
+}
+
+crate::codec::optional_fields!(
+    WebhookToolParamsPathParameters { "properties" => properties, "required" => required,
+    "type" => type_ }
+);
+
+impl crate::shape::Shaped for WebhookToolParamsPathParameters {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParamsPathParameters",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("properties"),
+                    crate::shape::field::<Option<Vec<String>>>("required"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsPathParametersType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
+pub type WebhookToolParamsPathParametersType = ParametersType;
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters`
-pub type WebhookToolParamsQueryParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookToolParamsQueryParameters {
+    /// The properties of the query parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the query parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<WebhookToolParamsQueryParametersType>,
+}
+
+crate::codec::optional_fields!(
+    WebhookToolParamsQueryParameters { "properties" => properties, "required" =>
+    required, "type" => type_ }
+);
+
+impl crate::shape::Shaped for WebhookToolParamsQueryParameters {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParamsQueryParameters",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("properties"),
+                    crate::shape::field::<Option<Vec<String>>>("required"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsQueryParametersType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
+pub type WebhookToolParamsQueryParametersType = ParametersType;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/store_fields_as_variables/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

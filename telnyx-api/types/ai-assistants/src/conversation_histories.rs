@@ -138,7 +138,46 @@ impl crate::shape::Shaped for ConversationHistoryResponse {
 }
 
 /// Spec: `#/paths/~1ai~1conversation_histories/get/parameters/1/schema`
-pub type SearchConversationHistoriesRegion = ConversationHistoryRecordRegion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SearchConversationHistoriesRegion {
+    /// `USA`
+    Usa,
+    /// `DEU`
+    Deu,
+    /// `AUS`
+    Aus,
+    /// `UAE`
+    Uae,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SearchConversationHistoriesRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Usa => "USA",
+            Self::Deu => "DEU",
+            Self::Aus => "AUS",
+            Self::Uae => "UAE",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SearchConversationHistoriesRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "USA" => Self::Usa,
+            "DEU" => Self::Deu,
+            "AUS" => Self::Aus,
+            "UAE" => Self::Uae,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SearchConversationHistoriesRegion);
 
 /// Pagination metadata following the standard Telnyx V2 API format.
 ///

@@ -41,6 +41,28 @@ impl crate::shape::Shaped for Conversation {
     };
 }
 
+/// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversationByIdResponse {
+    pub data: Option<Conversation>,
+}
+
+crate::codec::optional_fields!(ConversationByIdResponse { "data" => data });
+
+impl crate::shape::Shaped for ConversationByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationByIdResponse",
+                &[crate::shape::field::<Option<Conversation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/ConversationInsight`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsight {
@@ -354,7 +376,34 @@ impl crate::shape::Shaped for ConversationMessageToolCallsItemFunction {
 /// Type of the tool call.
 ///
 /// Spec: `#/components/schemas/ConversationMessage/properties/tool_calls/items/properties/type`
-pub type ConversationMessageToolCallsItemType = ChatCompletionToolParamType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConversationMessageToolCallsItemType {
+    /// `function`
+    Function,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConversationMessageToolCallsItemType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Function => "function",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConversationMessageToolCallsItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "function" => Self::Function,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConversationMessageToolCallsItemType);
 
 /// ConversationsListData
 ///
@@ -472,35 +521,83 @@ impl<'de> serde::Deserialize<'de> for CreateMsgReqMetadataValue {
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items`
-pub type CreateMsgReqMetadataValueVariant4Item = AssistantSmsChatReqConversationMetadataValue;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum CreateMsgReqMetadataValueVariant4Item {
+    String(String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de> for CreateMsgReqMetadataValueVariant4Item {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateMsgReqMetadataValueVariant4Item",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+            ],
+        )
+    }
+}
+
+/// Tool Choice
+///
+/// Spec: `#/components/schemas/CreateMsgReq/properties/tool_choice`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum CreateMsgReqToolChoice {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for CreateMsgReqToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateMsgReqToolChoice",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+            ],
+        )
+    }
+}
 
 /// Spec: `#/paths/~1ai~1conversations~1insight-groups/get/parameters/0/schema`
-pub type GetAllInsightGroupsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAllInsightGroupsPage {
+    /// Page number (0-based)
+    pub number: Option<i64>,
+    /// Number of items per page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetAllInsightGroupsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1ai~1conversations~1insights/get/parameters/0/schema`
-pub type GetAllInsightsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAllInsightsPage {
+    /// Page number (0-based)
+    pub number: Option<i64>,
+    /// Number of items per page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetAllInsightsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetConversationByIdResponse {
-    pub data: Option<Conversation>,
-}
-
-crate::codec::optional_fields!(GetConversationByIdResponse { "data" => data });
-
-impl crate::shape::Shaped for GetConversationByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetConversationByIdResponse",
-                &[crate::shape::field::<Option<Conversation>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetConversationByIdResponse = ConversationByIdResponse;
 
 /// GetInsightTemplateGroupsRespData
 ///
@@ -588,7 +685,27 @@ impl InsightTemplateCreateReq {
 /// If specified, the output will follow the JSON schema.
 ///
 /// Spec: `#/components/schemas/InsightTemplateCreateReq/properties/json_schema`
-pub type InsightTemplateCreateReqJsonSchema = CreateMsgReqToolChoice;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum InsightTemplateCreateReqJsonSchema {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for InsightTemplateCreateReqJsonSchema {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "InsightTemplateCreateReqJsonSchema",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+            ],
+        )
+    }
+}
 
 /// InsightTemplateDetailRespData
 ///
@@ -772,7 +889,43 @@ impl crate::shape::Shaped for InsightTemplateResp {
 /// If specified, the output will follow the JSON schema.
 ///
 /// Spec: `#/components/schemas/InsightTemplateResp/properties/json_schema`
-pub type InsightTemplateRespJsonSchema = CreateMsgReqToolChoice;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum InsightTemplateRespJsonSchema {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for InsightTemplateRespJsonSchema {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "InsightTemplateRespJsonSchema",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for InsightTemplateRespJsonSchema {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "InsightTemplateRespJsonSchema",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// InsightTemplateUpdateReq
 ///
@@ -797,7 +950,27 @@ crate::codec::optional_fields!(
 /// Json Schema
 ///
 /// Spec: `#/components/schemas/InsightTemplateUpdateReq/properties/json_schema`
-pub type InsightTemplateUpdateReqJsonSchema = CreateMsgReqToolChoice;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum InsightTemplateUpdateReqJsonSchema {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for InsightTemplateUpdateReqJsonSchema {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "InsightTemplateUpdateReqJsonSchema",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+            ],
+        )
+    }
+}
 
 /// TemplateType
 ///
@@ -836,7 +1009,7 @@ impl From<&str> for TemplateType {
 crate::codec::string_enum!(TemplateType);
 
 /// Spec: `#/paths/~1ai~1conversations~1{conversation_id}/put/responses/200/content/application~1json/schema`
-pub type UpdateConversationByIdResponse = GetConversationByIdResponse;
+pub type UpdateConversationByIdResponse = ConversationByIdResponse;
 
 /// UpdateConversationRequest
 ///

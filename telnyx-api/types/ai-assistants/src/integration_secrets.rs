@@ -211,7 +211,48 @@ crate::codec::optional_fields!(ListIntegrationSecretsFilter { "type" => type_ })
 /// Filter by type
 ///
 /// Spec: `#/paths/~1integration_secrets/get/parameters/1/schema/properties/type`
-pub type ListIntegrationSecretsFilterType = CreateIntegrationSecretRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListIntegrationSecretsFilterType {
+    /// `bearer`
+    Bearer,
+    /// `basic`
+    Basic,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListIntegrationSecretsFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bearer => "bearer",
+            Self::Basic => "basic",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListIntegrationSecretsFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "bearer" => Self::Bearer,
+            "basic" => Self::Basic,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListIntegrationSecretsFilterType);
 
 /// Spec: `#/paths/~1integration_secrets/get/parameters/0/schema`
-pub type ListIntegrationSecretsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListIntegrationSecretsPage {
+    /// Page Number
+    pub number: Option<i64>,
+    /// Page Size
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListIntegrationSecretsPage { "number" => number, "size" => size }
+);

@@ -44,9 +44,3 @@ mod mcp_servers;
 
 #[rustfmt::skip]
 pub use self::mcp_servers::*;
-
-#[rustfmt::skip]
-mod shared;
-
-#[rustfmt::skip]
-pub use self::shared::*;

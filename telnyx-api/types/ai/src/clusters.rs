@@ -146,7 +146,17 @@ impl crate::shape::Shaped for ClusteringStatusResponseData {
 }
 
 /// Spec: `#/paths/~1ai~1clusters/get/parameters/0/schema`
-pub type ListAllRequestedClustersPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAllRequestedClustersPage {
+    /// Page\[Number\]
+    pub number: Option<i64>,
+    /// Page\[Size\]
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListAllRequestedClustersPage { "number" => number, "size" => size }
+);
 
 /// PublicTextClusteringRequest
 ///

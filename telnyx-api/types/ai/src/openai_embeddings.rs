@@ -173,7 +173,27 @@ crate::codec::string_enum!(OpenAiEmbeddingRequestEncodingFormat);
 /// Input text to embed. Can be a string or array of strings.
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingRequest/properties/input`
-pub type OpenAiEmbeddingRequestInput = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum OpenAiEmbeddingRequestInput {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for OpenAiEmbeddingRequestInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "OpenAiEmbeddingRequestInput",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// OpenAIEmbeddingResponse
 ///

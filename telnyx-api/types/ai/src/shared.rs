@@ -125,7 +125,27 @@ impl ChatCompletionRequest {
 /// Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.
 ///
 /// Spec: `#/components/schemas/ChatCompletionRequest/properties/stop`
-pub type ChatCompletionRequestStop = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ChatCompletionRequestStop {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for ChatCompletionRequestStop {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ChatCompletionRequestStop",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// Spec: `#/components/schemas/ChatCompletionRequest/properties/tool_choice`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -411,6 +431,36 @@ impl ChatCompletionToolParam {
     }
 }
 
+/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatCompletionToolParamType {
+    /// `function`
+    Function,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ChatCompletionToolParamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Function => "function",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ChatCompletionToolParamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "function" => Self::Function,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ChatCompletionToolParamType);
+
 /// FunctionDefinition
 ///
 /// Spec: `#/components/schemas/FunctionDefinition`
@@ -626,4 +676,31 @@ impl Retrieval {
 }
 
 /// Spec: `#/components/schemas/Retrieval/properties/type`
-pub type RetrievalType = CallControlRetrievalToolType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RetrievalType {
+    /// `retrieval`
+    Retrieval,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RetrievalType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Retrieval => "retrieval",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RetrievalType {
+    fn from(value: &str) -> Self {
+        match value {
+            "retrieval" => Self::Retrieval,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RetrievalType);

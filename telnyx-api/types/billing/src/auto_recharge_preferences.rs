@@ -112,21 +112,52 @@ crate::codec::optional_fields!(
 /// The payment preference for auto recharge.
 ///
 /// Spec: `#/components/schemas/AutoRechargePrefRequest/properties/preference`
-pub type AutoRechargePrefRequestPreference = AutoRechargePrefPreference;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AutoRechargePrefRequestPreference {
+    /// `credit_paypal`
+    CreditPaypal,
+    /// `ach`
+    Ach,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AutoRechargePrefRequestPreference {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreditPaypal => "credit_paypal",
+            Self::Ach => "ach",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AutoRechargePrefRequestPreference {
+    fn from(value: &str) -> Self {
+        match value {
+            "credit_paypal" => Self::CreditPaypal,
+            "ach" => Self::Ach,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AutoRechargePrefRequestPreference);
 
 /// Spec: `#/paths/~1payment~1auto_recharge_prefs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAutoRechargePrefsResponse {
+pub struct AutoRechargePrefsResponse {
     pub data: Option<AutoRechargePref>,
 }
 
-crate::codec::optional_fields!(GetAutoRechargePrefsResponse { "data" => data });
+crate::codec::optional_fields!(AutoRechargePrefsResponse { "data" => data });
 
-impl crate::shape::Shaped for GetAutoRechargePrefsResponse {
+impl crate::shape::Shaped for AutoRechargePrefsResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetAutoRechargePrefsResponse",
+                "AutoRechargePrefsResponse",
                 &[crate::shape::field::<Option<AutoRechargePref>>("data")],
                 false,
             );
@@ -136,5 +167,8 @@ impl crate::shape::Shaped for GetAutoRechargePrefsResponse {
     };
 }
 
+/// Spec: `#/paths/~1payment~1auto_recharge_prefs/get/responses/200/content/application~1json/schema`
+pub type GetAutoRechargePrefsResponse = AutoRechargePrefsResponse;
+
 /// Spec: `#/paths/~1payment~1auto_recharge_prefs/patch/responses/200/content/application~1json/schema`
-pub type UpdateAutoRechargePrefsResponse = GetAutoRechargePrefsResponse;
+pub type UpdateAutoRechargePrefsResponse = AutoRechargePrefsResponse;

@@ -74,4 +74,4 @@ impl crate::shape::Shaped for UserBalance {
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/UserBalance/properties/record_type`
-pub type UserBalanceRecordType = ManagedAccountBalanceRecordType;
+pub type UserBalanceRecordType = BalanceRecordType;

@@ -86,17 +86,17 @@ crate::codec::string_enum!(BillingGroupRecordType);
 
 /// Spec: `#/paths/~1billing_groups/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateBillingGroupResponse {
+pub struct BillingGroupResponse {
     pub data: Option<BillingGroup>,
 }
 
-crate::codec::optional_fields!(CreateBillingGroupResponse { "data" => data });
+crate::codec::optional_fields!(BillingGroupResponse { "data" => data });
 
-impl crate::shape::Shaped for CreateBillingGroupResponse {
+impl crate::shape::Shaped for BillingGroupResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateBillingGroupResponse",
+                "BillingGroupResponse",
                 &[crate::shape::field::<Option<BillingGroup>>("data")],
                 false,
             );
@@ -106,14 +106,27 @@ impl crate::shape::Shaped for CreateBillingGroupResponse {
     };
 }
 
+/// Spec: `#/paths/~1billing_groups/post/responses/200/content/application~1json/schema`
+pub type CreateBillingGroupResponse = BillingGroupResponse;
+
 /// Spec: `#/paths/~1billing_groups~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
+pub type DeleteBillingGroupResponse = BillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetBillingGroupResponse = CreateBillingGroupResponse;
+pub type GetBillingGroupResponse = BillingGroupResponse;
 
 /// Spec: `#/paths/~1billing_groups/get/parameters/0/schema`
-pub type ListBillingGroupsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListBillingGroupsPage {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListBillingGroupsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/paths/~1billing_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -162,4 +175,4 @@ pub struct UpdateBillingGroup {
 crate::codec::optional_fields!(UpdateBillingGroup { "name" => name });
 
 /// Spec: `#/paths/~1billing_groups~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateBillingGroupResponse = CreateBillingGroupResponse;
+pub type UpdateBillingGroupResponse = BillingGroupResponse;

@@ -304,7 +304,15 @@ impl crate::shape::Shaped for InvoiceDetail {
 }
 
 /// Spec: `#/paths/~1invoices/get/parameters/1/schema`
-pub type ListInvoicesPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListInvoicesPage {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(ListInvoicesPage { "number" => number, "size" => size });
 
 /// Spec: `#/paths/~1invoices/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -73,7 +73,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/1/schema`
-pub type BundlePricingPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BundlePricingPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    BundlePricingPageConsolidated { "number" => number, "size" => size }
+);
 
 /// PaginationResponse
 ///

@@ -745,7 +745,202 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/EnterpriseUpdate/properties/industry`
-pub type EnterpriseUpdateIndustry = EnterpriseCreateIndustry;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EnterpriseUpdateIndustry {
+    /// `accounting`
+    Accounting,
+    /// `finance`
+    Finance,
+    /// `billing`
+    Billing,
+    /// `collections`
+    Collections,
+    /// `business`
+    Business,
+    /// `charity`
+    Charity,
+    /// `nonprofit`
+    Nonprofit,
+    /// `communications`
+    Communications,
+    /// `telecom`
+    Telecom,
+    /// `customer service`
+    CustomerService,
+    /// `support`
+    Support,
+    /// `delivery`
+    Delivery,
+    /// `shipping`
+    Shipping,
+    /// `logistics`
+    Logistics,
+    /// `education`
+    Education,
+    /// `financial`
+    Financial,
+    /// `banking`
+    Banking,
+    /// `government`
+    Government,
+    /// `public`
+    Public,
+    /// `healthcare`
+    Healthcare,
+    /// `health`
+    Health,
+    /// `pharmacy`
+    Pharmacy,
+    /// `medical`
+    Medical,
+    /// `insurance`
+    Insurance,
+    /// `legal`
+    Legal,
+    /// `law`
+    Law,
+    /// `notifications`
+    Notifications,
+    /// `scheduling`
+    Scheduling,
+    /// `real estate`
+    RealEstate,
+    /// `property`
+    Property,
+    /// `retail`
+    Retail,
+    /// `ecommerce`
+    Ecommerce,
+    /// `sales`
+    Sales,
+    /// `marketing`
+    Marketing,
+    /// `software`
+    Software,
+    /// `technology`
+    Technology,
+    /// `tech`
+    Tech,
+    /// `media`
+    Media,
+    /// `surveys`
+    Surveys,
+    /// `market research`
+    MarketResearch,
+    /// `travel`
+    Travel,
+    /// `hospitality`
+    Hospitality,
+    /// `hotel`
+    Hotel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl EnterpriseUpdateIndustry {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Accounting => "accounting",
+            Self::Finance => "finance",
+            Self::Billing => "billing",
+            Self::Collections => "collections",
+            Self::Business => "business",
+            Self::Charity => "charity",
+            Self::Nonprofit => "nonprofit",
+            Self::Communications => "communications",
+            Self::Telecom => "telecom",
+            Self::CustomerService => "customer service",
+            Self::Support => "support",
+            Self::Delivery => "delivery",
+            Self::Shipping => "shipping",
+            Self::Logistics => "logistics",
+            Self::Education => "education",
+            Self::Financial => "financial",
+            Self::Banking => "banking",
+            Self::Government => "government",
+            Self::Public => "public",
+            Self::Healthcare => "healthcare",
+            Self::Health => "health",
+            Self::Pharmacy => "pharmacy",
+            Self::Medical => "medical",
+            Self::Insurance => "insurance",
+            Self::Legal => "legal",
+            Self::Law => "law",
+            Self::Notifications => "notifications",
+            Self::Scheduling => "scheduling",
+            Self::RealEstate => "real estate",
+            Self::Property => "property",
+            Self::Retail => "retail",
+            Self::Ecommerce => "ecommerce",
+            Self::Sales => "sales",
+            Self::Marketing => "marketing",
+            Self::Software => "software",
+            Self::Technology => "technology",
+            Self::Tech => "tech",
+            Self::Media => "media",
+            Self::Surveys => "surveys",
+            Self::MarketResearch => "market research",
+            Self::Travel => "travel",
+            Self::Hospitality => "hospitality",
+            Self::Hotel => "hotel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EnterpriseUpdateIndustry {
+    fn from(value: &str) -> Self {
+        match value {
+            "accounting" => Self::Accounting,
+            "finance" => Self::Finance,
+            "billing" => Self::Billing,
+            "collections" => Self::Collections,
+            "business" => Self::Business,
+            "charity" => Self::Charity,
+            "nonprofit" => Self::Nonprofit,
+            "communications" => Self::Communications,
+            "telecom" => Self::Telecom,
+            "customer service" => Self::CustomerService,
+            "support" => Self::Support,
+            "delivery" => Self::Delivery,
+            "shipping" => Self::Shipping,
+            "logistics" => Self::Logistics,
+            "education" => Self::Education,
+            "financial" => Self::Financial,
+            "banking" => Self::Banking,
+            "government" => Self::Government,
+            "public" => Self::Public,
+            "healthcare" => Self::Healthcare,
+            "health" => Self::Health,
+            "pharmacy" => Self::Pharmacy,
+            "medical" => Self::Medical,
+            "insurance" => Self::Insurance,
+            "legal" => Self::Legal,
+            "law" => Self::Law,
+            "notifications" => Self::Notifications,
+            "scheduling" => Self::Scheduling,
+            "real estate" => Self::RealEstate,
+            "property" => Self::Property,
+            "retail" => Self::Retail,
+            "ecommerce" => Self::Ecommerce,
+            "sales" => Self::Sales,
+            "marketing" => Self::Marketing,
+            "software" => Self::Software,
+            "technology" => Self::Technology,
+            "tech" => Self::Tech,
+            "media" => Self::Media,
+            "surveys" => Self::Surveys,
+            "market research" => Self::MarketResearch,
+            "travel" => Self::Travel,
+            "hospitality" => Self::Hospitality,
+            "hotel" => Self::Hotel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(EnterpriseUpdateIndustry);
 
 /// Spec: `#/components/schemas/OrganizationContact`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -240,80 +240,66 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/AIAssistantStartRequest/properties/message_history/items`
-pub type AiAssistantStartRequestMessageHistoryItem = AiAssistantAddMessagesRequestMessagesItem;
-
-/// The settings associated with the voice selected
-///
-/// Spec: `#/components/schemas/AIAssistantStartRequest/properties/voice_settings`
 #[derive(Debug, Clone, PartialEq)]
-pub enum AiAssistantStartRequestVoiceSettings {
-    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
-    TelnyxVoiceSettings(TelnyxVoiceSettings),
-    AwsVoiceSettings(AwsVoiceSettings),
-    AzureVoiceSettings(AzureVoiceSettings),
-    RimeVoiceSettings(RimeVoiceSettings),
-    ResembleVoiceSettings(ResembleVoiceSettings),
-    XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+pub enum AiAssistantStartRequestMessageHistoryItem {
+    UserMessage(UserMessage),
+    AssistantMessage(AssistantMessage),
+    ToolMessage(ToolMessage),
+    SystemMessage(SystemMessage),
+    DeveloperMessage(DeveloperMessage),
+    /// A `role` value this version of the crate does not know, kept as JSON.
     Unknown(serde_json::Value),
 }
 
-impl serde::Serialize for AiAssistantStartRequestVoiceSettings {
+impl serde::Serialize for AiAssistantStartRequestMessageHistoryItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::ElevenLabsVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            Self::UserMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "user", serializer)
             }
-            Self::TelnyxVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            Self::AssistantMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "assistant", serializer)
             }
-            Self::AwsVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            Self::ToolMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "tool", serializer)
             }
-            Self::AzureVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            Self::SystemMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "system", serializer)
             }
-            Self::RimeVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "rime", serializer)
-            }
-            Self::ResembleVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
-            }
-            Self::XaiVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            Self::DeveloperMessage(v) => {
+                crate::codec::serialize_tagged(v, "role", "developer", serializer)
             }
             Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
         }
     }
 }
 
-impl<'de> serde::Deserialize<'de> for AiAssistantStartRequestVoiceSettings {
+impl<'de> serde::Deserialize<'de> for AiAssistantStartRequestMessageHistoryItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
-            Some("elevenlabs") => {
-                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+        match value.get("role").and_then(serde_json::Value::as_str) {
+            Some("user") => crate::codec::from_value(value).map(Self::UserMessage),
+            Some("assistant") => {
+                crate::codec::from_value(value).map(Self::AssistantMessage)
             }
-            Some("telnyx") => {
-                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            Some("tool") => crate::codec::from_value(value).map(Self::ToolMessage),
+            Some("system") => crate::codec::from_value(value).map(Self::SystemMessage),
+            Some("developer") => {
+                crate::codec::from_value(value).map(Self::DeveloperMessage)
             }
-            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
-            Some("azure") => {
-                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
-            }
-            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
-            Some("resemble") => {
-                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
-            }
-            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
             _ => Ok(Self::Unknown(value)),
         }
     }
 }
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/AIAssistantStartRequest/properties/voice_settings`
+pub type AiAssistantStartRequestVoiceSettings = RequestVoiceSettings;
 
 /// AI Assistant Stop Request
 ///
@@ -446,28 +432,7 @@ crate::codec::optional_fields!(
 /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/deepfake_detection`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AnswerRequestDeepfakeDetection {
-    /// Whether deepfake detection is enabled.
-    pub enabled: bool,
-    /// Maximum time in seconds to wait for RTP audio before timing out. If no audio is received within this window, detection stops with an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rtp_timeout: Option<i64>,
-    /// Maximum time in seconds to wait for a detection result before timing out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i64>,
-}
-
-impl AnswerRequestDeepfakeDetection {
-    /// A value with its required members (`enabled`) and no optional one.
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            rtp_timeout: None,
-            timeout: None,
-        }
-    }
-}
+pub type AnswerRequestDeepfakeDetection = RequestDeepfakeDetection;
 
 /// The list of comma-separated codecs in a preferred order for the forked media to be received.
 ///
@@ -504,39 +469,48 @@ crate::codec::string_enum!(AnswerRequestPreferredCodecs);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecord {
-    /// `record-from-answer`
-    RecordFromAnswer,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AnswerRequestRecord {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RecordFromAnswer => "record-from-answer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AnswerRequestRecord {
-    fn from(value: &str) -> Self {
-        match value {
-            "record-from-answer" => Self::RecordFromAnswer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AnswerRequestRecord);
+pub type AnswerRequestRecord = RequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/record_channels`
 pub type AnswerRequestRecordChannels = TexmlRecordingChannels;
+
+/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AnswerRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AnswerRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AnswerRequestRecordFormat);
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
@@ -578,21 +552,45 @@ impl From<&str> for AnswerRequestRecordTrack {
 
 crate::codec::string_enum!(AnswerRequestRecordTrack);
 
+/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AnswerRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AnswerRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AnswerRequestRecordTrim);
+
 /// Specifies which track should be streamed.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/stream_track`
 pub type AnswerRequestStreamTrack = StreamTrack;
 
 /// Spec: `#/components/schemas/AnswerRequest/properties/webhook_retries_policies/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AnswerRequestWebhookRetriesPoliciesValue {
-    /// Array of delays in milliseconds between retry attempts. Total sum cannot exceed 60000ms.
-    pub retries_ms: Option<Vec<i64>>,
-}
-
-crate::codec::optional_fields!(
-    AnswerRequestWebhookRetriesPoliciesValue { "retries_ms" => retries_ms }
-);
+pub type AnswerRequestWebhookRetriesPoliciesValue = RequestWebhookRetriesPoliciesValue;
 
 /// HTTP request type used for `webhook_url`.
 ///
@@ -633,7 +631,38 @@ crate::codec::string_enum!(AnswerRequestWebhookUrlMethod);
 /// HTTP request method to invoke `webhook_urls`.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/webhook_urls_method`
-pub type AnswerRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AnswerRequestWebhookUrlsMethod {
+    /// `POST`
+    Post,
+    /// `GET`
+    Get,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AnswerRequestWebhookUrlsMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AnswerRequestWebhookUrlsMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => Self::Post,
+            "GET" => Self::Get,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AnswerRequestWebhookUrlsMethod);
 
 /// Assistant configuration including choice of LLM, custom instructions, and tools.
 ///
@@ -684,74 +713,40 @@ impl AssistantMessage {
     }
 }
 
-/// Spec: `#/components/schemas/Assistant/properties/tools/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum AssistantToolsItem {
-    BookAppointmentTool(BookAppointmentTool),
-    CheckAvailabilityTool(CheckAvailabilityTool),
-    WebhookTool(WebhookTool),
-    HangupTool(HangupTool),
-    TransferTool(TransferTool),
-    CallControlRetrievalTool(CallControlRetrievalTool),
-    /// A `type` value this version of the crate does not know, kept as JSON.
-    Unknown(serde_json::Value),
+/// The role of the messages author, in this case `assistant`.
+///
+/// Spec: `#/components/schemas/AssistantMessage/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssistantMessageRole {
+    /// `assistant`
+    Assistant,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-impl serde::Serialize for AssistantToolsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl AssistantMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
         match self {
-            Self::BookAppointmentTool(v) => {
-                crate::codec::serialize_tagged(v, "type", "book_appointment", serializer)
-            }
-            Self::CheckAvailabilityTool(v) => {
-                crate::codec::serialize_tagged(
-                    v,
-                    "type",
-                    "check_availability",
-                    serializer,
-                )
-            }
-            Self::WebhookTool(v) => {
-                crate::codec::serialize_tagged(v, "type", "webhook", serializer)
-            }
-            Self::HangupTool(v) => {
-                crate::codec::serialize_tagged(v, "type", "hangup", serializer)
-            }
-            Self::TransferTool(v) => {
-                crate::codec::serialize_tagged(v, "type", "transfer", serializer)
-            }
-            Self::CallControlRetrievalTool(v) => {
-                crate::codec::serialize_tagged(v, "type", "retrieval", serializer)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+            Self::Assistant => "assistant",
+            Self::Unknown(other) => other,
         }
     }
 }
 
-impl<'de> serde::Deserialize<'de> for AssistantToolsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
-            Some("book_appointment") => {
-                crate::codec::from_value(value).map(Self::BookAppointmentTool)
-            }
-            Some("check_availability") => {
-                crate::codec::from_value(value).map(Self::CheckAvailabilityTool)
-            }
-            Some("webhook") => crate::codec::from_value(value).map(Self::WebhookTool),
-            Some("hangup") => crate::codec::from_value(value).map(Self::HangupTool),
-            Some("transfer") => crate::codec::from_value(value).map(Self::TransferTool),
-            Some("retrieval") => {
-                crate::codec::from_value(value).map(Self::CallControlRetrievalTool)
-            }
-            _ => Ok(Self::Unknown(value)),
+impl From<&str> for AssistantMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            other => Self::Unknown(other.to_owned()),
         }
     }
 }
+
+crate::codec::string_enum!(AssistantMessageRole);
+
+/// Spec: `#/components/schemas/Assistant/properties/tools/items`
+pub type AssistantToolsItem = ToolsItem;
 
 /// Language to use for speech recognition
 ///
@@ -1218,7 +1213,26 @@ crate::codec::string_enum!(BookAppointmentToolType);
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1bridge/post/responses/200/content/application~1json/schema`
-pub type BridgeCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BridgeCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(BridgeCallResponse { "data" => data });
+
+impl crate::shape::Shaped for BridgeCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BridgeCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Bridge Request
 ///
@@ -1317,51 +1331,12 @@ impl BridgeRequest {
 /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/mute_dtmf`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BridgeRequestMuteDtmf {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `self`
-    SelfValue,
-    /// `opposite`
-    Opposite,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl BridgeRequestMuteDtmf {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Both => "both",
-            Self::SelfValue => "self",
-            Self::Opposite => "opposite",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for BridgeRequestMuteDtmf {
-    fn from(value: &str) -> Self {
-        match value {
-            "none" => Self::None,
-            "both" => Self::Both,
-            "self" => Self::SelfValue,
-            "opposite" => Self::Opposite,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(BridgeRequestMuteDtmf);
+pub type BridgeRequestMuteDtmf = RequestMuteDtmf;
 
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record`
-pub type BridgeRequestRecord = AnswerRequestRecord;
+pub type BridgeRequestRecord = RequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
@@ -1371,17 +1346,110 @@ pub type BridgeRequestRecordChannels = TexmlRecordingChannels;
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_format`
-pub type BridgeRequestRecordFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BridgeRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BridgeRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BridgeRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BridgeRequestRecordFormat);
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_track`
-pub type BridgeRequestRecordTrack = AnswerRequestRecordTrack;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BridgeRequestRecordTrack {
+    /// `both`
+    Both,
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BridgeRequestRecordTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Both => "both",
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BridgeRequestRecordTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "both" => Self::Both,
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BridgeRequestRecordTrack);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/BridgeRequest/properties/record_trim`
-pub type BridgeRequestRecordTrim = AnswerRequestRecordTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BridgeRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BridgeRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BridgeRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BridgeRequestRecordTrim);
 
 /// Specifies which country ringtone to play when `play_ringtone` is set to `true`. If not set, the US ringtone will be played.
 ///
@@ -1571,6 +1639,30 @@ impl From<&str> for BridgeRequestRingtone {
 
 crate::codec::string_enum!(BridgeRequestRingtone);
 
+/// Call Control Command Response
+///
+/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_add_messages/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAddMessagesToAiAssistantResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(CallAddMessagesToAiAssistantResponse { "data" => data });
+
+impl crate::shape::Shaped for CallAddMessagesToAiAssistantResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAddMessagesToAiAssistantResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// AI Assistant configuration. All fields except `id` are optional — the assistant's stored configuration will be used as fallback for any omitted fields.
 ///
 /// Spec: `#/components/schemas/CallAssistantRequest`
@@ -1720,10 +1812,40 @@ crate::codec::optional_fields!(
 /// External LLM fallback configuration.
 ///
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm`
-pub type CallAssistantRequestFallbackConfigExternalLlm = CallAssistantRequestExternalLlm;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallAssistantRequestFallbackConfigExternalLlm {
+    /// Authentication method used when connecting to the external LLM endpoint.
+    pub authentication_method: Option<
+        CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod,
+    >,
+    /// Base URL for the external LLM endpoint.
+    pub base_url: Option<String>,
+    /// Integration secret identifier for the client certificate used with certificate authentication.
+    pub certificate_ref: Option<String>,
+    /// When enabled, Telnyx forwards the assistant's dynamic variables to the external LLM endpoint. Defaults to false. The chat completion request includes a top-level `extra_metadata` object when dynamic variables are available. For example: `{"extra_metadata":{"customer_name":"Jane","account_id":"acct_789","telnyx_agent_target":"+13125550100","telnyx_end_user_target":"+13125550123"}}`.
+    pub forward_metadata: Option<bool>,
+    /// Integration secret identifier for the external LLM API key.
+    pub llm_api_key_ref: Option<String>,
+    /// Model identifier to use with the external LLM endpoint.
+    pub model: Option<String>,
+    /// URL used to retrieve an access token when certificate authentication is enabled.
+    pub token_retrieval_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallAssistantRequestFallbackConfigExternalLlm { "authentication_method" =>
+    authentication_method, "base_url" => base_url, "certificate_ref" => certificate_ref,
+    "forward_metadata" => forward_metadata, "llm_api_key_ref" => llm_api_key_ref, "model"
+    => model, "token_retrieval_url" => token_retrieval_url }
+);
+
+/// Authentication method used when connecting to the external LLM endpoint.
+///
+/// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm/properties/authentication_method`
+pub type CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod = AuthenticationMethod;
 
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/tools/items`
-pub type CallAssistantRequestToolsItem = AssistantToolsItem;
+pub type CallAssistantRequestToolsItem = ToolsItem;
 
 /// BucketIds
 ///
@@ -1866,6 +1988,36 @@ impl CallControlRetrievalTool {
     }
 }
 
+/// Spec: `#/components/schemas/CallControlRetrievalTool/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlRetrievalToolType {
+    /// `retrieval`
+    Retrieval,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallControlRetrievalToolType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Retrieval => "retrieval",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallControlRetrievalToolType {
+    fn from(value: &str) -> Self {
+        match value {
+            "retrieval" => Self::Retrieval,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallControlRetrievalToolType);
+
 /// TransferToolParams
 ///
 /// Spec: `#/components/schemas/CallControlTransferToolParams`
@@ -1920,6 +2072,9 @@ impl<'de> serde::Deserialize<'de> for CallControlTransferToolParamsTargets {
     }
 }
 
+/// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items`
+pub type CallControlTransferToolParamsTargetsVariant1Item = TargetsVariant1Item;
+
 /// WebhookToolParams
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams`
@@ -1968,20 +2123,110 @@ impl CallControlWebhookToolParams {
     }
 }
 
+/// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
+///
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsBodyParameters {
+    /// The properties of the body parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the body parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<CallControlWebhookToolParamsBodyParametersType>,
+}
+
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsBodyParameters { "properties" => properties, "required"
+    => required, "type" => type_ }
+);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
+pub type CallControlWebhookToolParamsBodyParametersType = ParametersType;
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/headers/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsHeadersItem {
+    pub name: Option<String>,
+    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsHeadersItem { "name" => name, "value" => value }
+);
+
+/// The HTTP method to be used when calling the external tool.
+///
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/method`
+pub type CallControlWebhookToolParamsMethod = WebhookToolParamsMethod;
+
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters`
-pub type CallControlWebhookToolParamsPathParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsPathParameters {
+    /// The properties of the path parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the path parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<CallControlWebhookToolParamsPathParametersType>,
+}
+
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsPathParameters { "properties" => properties, "required"
+    => required, "type" => type_ }
+);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type`
+pub type CallControlWebhookToolParamsPathParametersType = ParametersType;
 
 /// The query parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the query of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/query_parameters`
-pub type CallControlWebhookToolParamsQueryParameters = CallControlWebhookToolParamsBodyParameters;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlWebhookToolParamsQueryParameters {
+    /// The properties of the query parameters.
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The required properties of the query parameters.
+    pub required: Option<Vec<String>>,
+    pub type_: Option<CallControlWebhookToolParamsQueryParametersType>,
+}
+
+crate::codec::optional_fields!(
+    CallControlWebhookToolParamsQueryParameters { "properties" => properties, "required"
+    => required, "type" => type_ }
+);
+
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/query_parameters/properties/type`
+pub type CallControlWebhookToolParamsQueryParametersType = ParametersType;
 
 /// Call Control Command Response With Conversation ID
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_ai/post/responses/200/content/application~1json/schema`
-pub type CallGatherUsingAiResponse = CallJoinAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallGatherUsingAiResponse {
+    pub data: Option<CallControlCommandResultWithConversationId>,
+}
+
+crate::codec::optional_fields!(CallGatherUsingAiResponse { "data" => data });
+
+impl crate::shape::Shaped for CallGatherUsingAiResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallGatherUsingAiResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CallControlCommandResultWithConversationId>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response With Conversation ID
 ///
@@ -2410,10 +2655,20 @@ crate::codec::optional_fields!(
     supervisor_role, "whisper_call_control_ids" => whisper_call_control_ids }
 );
 
+/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
+pub type CallRequestConferenceConfigBeepEnabled = BeepEnabled;
+
+/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
+pub type CallRequestConferenceConfigSupervisorRole = SupervisorRole;
+
 /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/deepfake_detection`
-pub type CallRequestDeepfakeDetection = AnswerRequestDeepfakeDetection;
+pub type CallRequestDeepfakeDetection = RequestDeepfakeDetection;
 
 /// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
 ///
@@ -2454,7 +2709,7 @@ crate::codec::string_enum!(CallRequestPrivacy);
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record`
-pub type CallRequestRecord = AnswerRequestRecord;
+pub type CallRequestRecord = RequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
@@ -2464,17 +2719,110 @@ pub type CallRequestRecordChannels = TexmlRecordingChannels;
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_format`
-pub type CallRequestRecordFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestRecordFormat);
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_track`
-pub type CallRequestRecordTrack = AnswerRequestRecordTrack;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestRecordTrack {
+    /// `both`
+    Both,
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestRecordTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Both => "both",
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestRecordTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "both" => Self::Both,
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestRecordTrack);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/record_trim`
-pub type CallRequestRecordTrim = AnswerRequestRecordTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestRecordTrim);
 
 /// Defines the SIP region to be used for the call.
 ///
@@ -2491,23 +2839,173 @@ pub type CallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 /// Spec: `#/components/schemas/CallRequest/properties/stream_track`
 pub type CallRequestStreamTrack = StreamTrack;
 
+/// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/supervisor_role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestSupervisorRole {
+    /// `barge`
+    Barge,
+    /// `whisper`
+    Whisper,
+    /// `monitor`
+    Monitor,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestSupervisorRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Whisper => "whisper",
+            Self::Monitor => "monitor",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestSupervisorRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "whisper" => Self::Whisper,
+            "monitor" => Self::Monitor,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestSupervisorRole);
+
+/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings. For SIP URI destinations, append `;secure=true` or `;secure=srtp` to enable SRTP media encryption for that endpoint, or `;secure=dtls` to enable DTLS media encryption for that endpoint. If `media_encryption` is set to `SRTP` or `DTLS`, it takes precedence over any per-endpoint `secure` URI parameter. For a single string destination, you may append a comma followed by DTMF digits (e.g. `+18004247767,200`) to play those digits as DTMF once the called party answers — equivalent to setting `send_digits_on_answer` separately. If both are present, the explicit `send_digits_on_answer` parameter takes precedence. This shorthand is not supported when `to` is an array.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/to`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum CallRequestTo {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for CallRequestTo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CallRequestTo",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
+
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_retries_policies/additionalProperties`
-pub type CallRequestWebhookRetriesPoliciesValue = AnswerRequestWebhookRetriesPoliciesValue;
+pub type CallRequestWebhookRetriesPoliciesValue = RequestWebhookRetriesPoliciesValue;
 
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_url_method`
-pub type CallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestWebhookUrlMethod {
+    /// `POST`
+    Post,
+    /// `GET`
+    Get,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestWebhookUrlMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestWebhookUrlMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => Self::Post,
+            "GET" => Self::Get,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestWebhookUrlMethod);
 
 /// HTTP request method to invoke `webhook_urls`.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/webhook_urls_method`
-pub type CallRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestWebhookUrlsMethod {
+    /// `POST`
+    Post,
+    /// `GET`
+    Get,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestWebhookUrlsMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestWebhookUrlsMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => Self::Post,
+            "GET" => Self::Get,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestWebhookUrlsMethod);
 
 /// Call Control Command Response With Conversation ID
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_start/post/responses/200/content/application~1json/schema`
-pub type CallStartAiAssistantResponse = CallJoinAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStartAiAssistantResponse {
+    pub data: Option<CallControlCommandResultWithConversationId>,
+}
+
+crate::codec::optional_fields!(CallStartAiAssistantResponse { "data" => data });
+
+impl crate::shape::Shaped for CallStartAiAssistantResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStartAiAssistantResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CallControlCommandResultWithConversationId>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response With Conversation Relay ID
 ///
@@ -2540,12 +3038,50 @@ impl crate::shape::Shaped for CallStartConversationRelayResponse {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_stop/post/responses/200/content/application~1json/schema`
-pub type CallStopAiAssistantResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStopAiAssistantResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(CallStopAiAssistantResponse { "data" => data });
+
+impl crate::shape::Shaped for CallStopAiAssistantResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStopAiAssistantResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1conversation_relay_stop/post/responses/200/content/application~1json/schema`
-pub type CallStopConversationRelayResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStopConversationRelayResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(CallStopConversationRelayResponse { "data" => data });
+
+impl crate::shape::Shaped for CallStopConversationRelayResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStopConversationRelayResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call With Recording ID
 ///
@@ -2604,7 +3140,34 @@ impl crate::shape::Shaped for CallWithRecordingId {
 }
 
 /// Spec: `#/components/schemas/CallWithRecordingId/properties/record_type`
-pub type CallWithRecordingIdRecordType = ActiveCallRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallWithRecordingIdRecordType {
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallWithRecordingIdRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallWithRecordingIdRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallWithRecordingIdRecordType);
 
 /// CheckAvailabilityTool
 ///
@@ -2697,6 +3260,48 @@ impl ClientStateUpdateRequest {
         }
     }
 }
+
+/// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConfigSpeechContextItem {
+    /// Boost factor for the speech context.
+    pub boost: Option<f64>,
+    pub phrases: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    ConfigSpeechContextItem { "boost" => boost, "phrases" => phrases }
+);
+
+/// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_engine`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConfigTranscriptionEngine {
+    /// `Deepgram`
+    Deepgram,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConfigTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Deepgram => "Deepgram",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConfigTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Deepgram" => Self::Deepgram,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConfigTranscriptionEngine);
 
 /// Custom parameters for the Conversation Relay session. Pass key-value data as `assistant.dynamic_variables` to make it available to the relay session.
 ///
@@ -2855,7 +3460,89 @@ crate::codec::string_enum!(ConversationRelayEmbeddedConfigTranscriptionEngine);
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/ConversationRelayEmbeddedConfig/properties/voice_settings`
-pub type ConversationRelayEmbeddedConfigVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationRelayEmbeddedConfigVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConversationRelayEmbeddedConfigVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationRelayEmbeddedConfigVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
 
 /// Controls when caller input can interrupt assistant speech. `any` allows speech or DTMF interruptions; `none` disables interruptions; `speech` allows speech only; `dtmf` allows DTMF only.
 ///
@@ -2967,12 +3654,157 @@ impl ConversationRelayLanguage {
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. When provided in a Conversation Relay language entry, Telnyx derives `transcription_provider` and `speech_model` for that language.
 ///
 /// Spec: `#/components/schemas/ConversationRelayLanguage/properties/transcription_engine`
-pub type ConversationRelayLanguageTranscriptionEngine = ConversationRelayEmbeddedConfigTranscriptionEngine;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConversationRelayLanguageTranscriptionEngine {
+    /// `Google`
+    Google,
+    /// `Telnyx`
+    Telnyx,
+    /// `Deepgram`
+    Deepgram,
+    /// `Azure`
+    Azure,
+    /// `xAI`
+    XAi,
+    /// `AssemblyAI`
+    AssemblyAi,
+    /// `Speechmatics`
+    Speechmatics,
+    /// `Soniox`
+    Soniox,
+    /// `A`
+    A,
+    /// `B`
+    B,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConversationRelayLanguageTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Google => "Google",
+            Self::Telnyx => "Telnyx",
+            Self::Deepgram => "Deepgram",
+            Self::Azure => "Azure",
+            Self::XAi => "xAI",
+            Self::AssemblyAi => "AssemblyAI",
+            Self::Speechmatics => "Speechmatics",
+            Self::Soniox => "Soniox",
+            Self::A => "A",
+            Self::B => "B",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConversationRelayLanguageTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Google" => Self::Google,
+            "Telnyx" => Self::Telnyx,
+            "Deepgram" => Self::Deepgram,
+            "Azure" => Self::Azure,
+            "xAI" => Self::XAi,
+            "AssemblyAI" => Self::AssemblyAi,
+            "Speechmatics" => Self::Speechmatics,
+            "Soniox" => Self::Soniox,
+            "A" => Self::A,
+            "B" => Self::B,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConversationRelayLanguageTranscriptionEngine);
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/ConversationRelayLanguage/properties/voice_settings`
-pub type ConversationRelayLanguageVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationRelayLanguageVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConversationRelayLanguageVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationRelayLanguageVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
 
 /// Conversation Relay connection settings. This object can provide `url`, `dtmf_detection`, `interruptible`, `interruptible_greeting`, and `languages`. Top-level aliases override nested values when both are present.
 ///
@@ -3069,12 +3901,157 @@ crate::codec::optional_fields!(
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
 ///
 /// Spec: `#/components/schemas/ConversationRelayStartRequest/properties/transcription_engine`
-pub type ConversationRelayStartRequestTranscriptionEngine = ConversationRelayEmbeddedConfigTranscriptionEngine;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConversationRelayStartRequestTranscriptionEngine {
+    /// `Google`
+    Google,
+    /// `Telnyx`
+    Telnyx,
+    /// `Deepgram`
+    Deepgram,
+    /// `Azure`
+    Azure,
+    /// `xAI`
+    XAi,
+    /// `AssemblyAI`
+    AssemblyAi,
+    /// `Speechmatics`
+    Speechmatics,
+    /// `Soniox`
+    Soniox,
+    /// `A`
+    A,
+    /// `B`
+    B,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConversationRelayStartRequestTranscriptionEngine {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Google => "Google",
+            Self::Telnyx => "Telnyx",
+            Self::Deepgram => "Deepgram",
+            Self::Azure => "Azure",
+            Self::XAi => "xAI",
+            Self::AssemblyAi => "AssemblyAI",
+            Self::Speechmatics => "Speechmatics",
+            Self::Soniox => "Soniox",
+            Self::A => "A",
+            Self::B => "B",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConversationRelayStartRequestTranscriptionEngine {
+    fn from(value: &str) -> Self {
+        match value {
+            "Google" => Self::Google,
+            "Telnyx" => Self::Telnyx,
+            "Deepgram" => Self::Deepgram,
+            "Azure" => Self::Azure,
+            "xAI" => Self::XAi,
+            "AssemblyAI" => Self::AssemblyAi,
+            "Speechmatics" => Self::Speechmatics,
+            "Soniox" => Self::Soniox,
+            "A" => Self::A,
+            "B" => Self::B,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConversationRelayStartRequestTranscriptionEngine);
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/ConversationRelayStartRequest/properties/voice_settings`
-pub type ConversationRelayStartRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConversationRelayStartRequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConversationRelayStartRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConversationRelayStartRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
 
 /// Conversation Relay Stop Request
 ///
@@ -3154,34 +4131,7 @@ impl DeepgramNova2Config {
 }
 
 /// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_engine`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeepgramNova2ConfigTranscriptionEngine {
-    /// `Deepgram`
-    Deepgram,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DeepgramNova2ConfigTranscriptionEngine {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Deepgram => "Deepgram",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DeepgramNova2ConfigTranscriptionEngine {
-    fn from(value: &str) -> Self {
-        match value {
-            "Deepgram" => Self::Deepgram,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DeepgramNova2ConfigTranscriptionEngine);
+pub type DeepgramNova2ConfigTranscriptionEngine = ConfigTranscriptionEngine;
 
 /// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_model`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3503,7 +4453,7 @@ impl DeepgramNova3Config {
 }
 
 /// Spec: `#/components/schemas/DeepgramNova3Config/properties/transcription_engine`
-pub type DeepgramNova3ConfigTranscriptionEngine = DeepgramNova2ConfigTranscriptionEngine;
+pub type DeepgramNova3ConfigTranscriptionEngine = ConfigTranscriptionEngine;
 
 /// Spec: `#/components/schemas/DeepgramNova3Config/properties/transcription_model`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3745,7 +4695,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1enqueue/post/responses/200/content/application~1json/schema`
-pub type EnqueueCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnqueueCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(EnqueueCallResponse { "data" => data });
+
+impl crate::shape::Shaped for EnqueueCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnqueueCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Enqueue Request
 ///
@@ -3788,7 +4757,26 @@ impl EnqueueRequest {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather/post/responses/200/content/application~1json/schema`
-pub type GatherCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GatherCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(GatherCallResponse { "data" => data });
+
+impl crate::shape::Shaped for GatherCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GatherCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Gather
 ///
@@ -3898,12 +4886,12 @@ impl GatherUsingAiRequest {
 }
 
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items`
-pub type GatherUsingAiRequestMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+pub type GatherUsingAiRequestMessageHistoryItem = MessageHistoryItem;
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/voice_settings`
-pub type GatherUsingAiRequestVoiceSettings = AiAssistantStartRequestVoiceSettings;
+pub type GatherUsingAiRequestVoiceSettings = RequestVoiceSettings;
 
 /// Gather Using Audio Request
 ///
@@ -3951,7 +4939,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_audio/post/responses/200/content/application~1json/schema`
-pub type GatherUsingAudioResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GatherUsingAudioResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(GatherUsingAudioResponse { "data" => data });
+
+impl crate::shape::Shaped for GatherUsingAudioResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GatherUsingAudioResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Gather Using Speak Request
 ///
@@ -4049,58 +5056,159 @@ impl GatherUsingSpeakRequest {
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/language`
-pub type GatherUsingSpeakRequestLanguage = ConferenceSpeakRequestLanguage;
+pub type GatherUsingSpeakRequestLanguage = SpeakRequestLanguage;
 
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/payload_type`
-pub type GatherUsingSpeakRequestPayloadType = AwsProviderParamsTextType;
-
-/// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
-///
-/// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/service_level`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GatherUsingSpeakRequestServiceLevel {
-    /// `basic`
-    Basic,
-    /// `premium`
-    Premium,
+pub enum GatherUsingSpeakRequestPayloadType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl GatherUsingSpeakRequestServiceLevel {
+impl GatherUsingSpeakRequestPayloadType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Basic => "basic",
-            Self::Premium => "premium",
+            Self::Text => "text",
+            Self::Ssml => "ssml",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for GatherUsingSpeakRequestServiceLevel {
+impl From<&str> for GatherUsingSpeakRequestPayloadType {
     fn from(value: &str) -> Self {
         match value {
-            "basic" => Self::Basic,
-            "premium" => Self::Premium,
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(GatherUsingSpeakRequestServiceLevel);
+crate::codec::string_enum!(GatherUsingSpeakRequestPayloadType);
+
+/// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
+///
+/// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/service_level`
+pub type GatherUsingSpeakRequestServiceLevel = SpeakRequestServiceLevel;
 
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/GatherUsingSpeakRequest/properties/voice_settings`
-pub type GatherUsingSpeakRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+#[derive(Debug, Clone, PartialEq)]
+pub enum GatherUsingSpeakRequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for GatherUsingSpeakRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GatherUsingSpeakRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_using_speak/post/responses/200/content/application~1json/schema`
-pub type GatherUsingSpeakResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GatherUsingSpeakResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(GatherUsingSpeakResponse { "data" => data });
+
+impl crate::shape::Shaped for GatherUsingSpeakResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GatherUsingSpeakResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Language to use for speech recognition
 ///
@@ -4453,7 +5561,26 @@ crate::codec::string_enum!(GoogleTranscriptionLanguage);
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1hangup/post/responses/200/content/application~1json/schema`
-pub type HangupCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HangupCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(HangupCallResponse { "data" => data });
+
+impl crate::shape::Shaped for HangupCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HangupCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Hangup Request
 ///
@@ -4502,7 +5629,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1leave_queue/post/responses/200/content/application~1json/schema`
-pub type LeaveQueueResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LeaveQueueResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(LeaveQueueResponse { "data" => data });
+
+impl crate::shape::Shaped for LeaveQueueResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LeaveQueueResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Metadata to add to the message
 ///
@@ -4803,7 +5949,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1suppression_start/post/responses/200/content/application~1json/schema`
-pub type NoiseSuppressionStartResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoiseSuppressionStartResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(NoiseSuppressionStartResponse { "data" => data });
+
+impl crate::shape::Shaped for NoiseSuppressionStartResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NoiseSuppressionStartResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Noise Suppression Stop Request
 ///
@@ -4823,12 +5988,50 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1suppression_stop/post/responses/200/content/application~1json/schema`
-pub type NoiseSuppressionStopResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoiseSuppressionStopResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(NoiseSuppressionStopResponse { "data" => data });
+
+impl crate::shape::Shaped for NoiseSuppressionStopResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NoiseSuppressionStopResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_pause/post/responses/200/content/application~1json/schema`
-pub type PauseCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PauseCallRecordingResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(PauseCallRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for PauseCallRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PauseCallRecordingResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Pause Recording Request
 ///
@@ -4885,6 +6088,42 @@ crate::codec::optional_fields!(
     }
 );
 
+/// Specifies the type of audio provided in `audio_url` or `playback_content`.
+///
+/// Spec: `#/components/schemas/PlayAudioUrlRequest/properties/audio_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlayAudioUrlRequestAudioType {
+    /// `mp3`
+    Mp3,
+    /// `wav`
+    Wav,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PlayAudioUrlRequestAudioType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mp3 => "mp3",
+            Self::Wav => "wav",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PlayAudioUrlRequestAudioType {
+    fn from(value: &str) -> Self {
+        match value {
+            "mp3" => Self::Mp3,
+            "wav" => Self::Wav,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
+
 /// Playback Stop Request
 ///
 /// Spec: `#/components/schemas/PlaybackStopRequest`
@@ -4908,7 +6147,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1refer/post/responses/200/content/application~1json/schema`
-pub type ReferCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReferCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(ReferCallResponse { "data" => data });
+
+impl crate::shape::Shaped for ReferCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReferCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Refer request
 ///
@@ -4955,7 +6213,26 @@ impl ReferRequest {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1reject/post/responses/200/content/application~1json/schema`
-pub type RejectCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RejectCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(RejectCallResponse { "data" => data });
+
+impl crate::shape::Shaped for RejectCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RejectCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Reject Request
 ///
@@ -5019,10 +6296,215 @@ impl From<&str> for RejectRequestCause {
 
 crate::codec::string_enum!(RejectRequestCause);
 
+/// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/deepfake_detection`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RequestDeepfakeDetection {
+    /// Whether deepfake detection is enabled.
+    pub enabled: bool,
+    /// Maximum time in seconds to wait for RTP audio before timing out. If no audio is received within this window, detection stops with an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtp_timeout: Option<i64>,
+    /// Maximum time in seconds to wait for a detection result before timing out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+}
+
+impl RequestDeepfakeDetection {
+    /// A value with its required members (`enabled`) and no optional one.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: enabled.into(),
+            rtp_timeout: None,
+            timeout: None,
+        }
+    }
+}
+
+/// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
+///
+/// Spec: `#/components/schemas/BridgeRequest/properties/mute_dtmf`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestMuteDtmf {
+    /// `none`
+    None,
+    /// `both`
+    Both,
+    /// `self`
+    SelfValue,
+    /// `opposite`
+    Opposite,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RequestMuteDtmf {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Both => "both",
+            Self::SelfValue => "self",
+            Self::Opposite => "opposite",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RequestMuteDtmf {
+    fn from(value: &str) -> Self {
+        match value {
+            "none" => Self::None,
+            "both" => Self::Both,
+            "self" => Self::SelfValue,
+            "opposite" => Self::Opposite,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RequestMuteDtmf);
+
+/// Start recording automatically after an event. Disabled by default.
+///
+/// Spec: `#/components/schemas/AnswerRequest/properties/record`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestRecord {
+    /// `record-from-answer`
+    RecordFromAnswer,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RequestRecord {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RecordFromAnswer => "record-from-answer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RequestRecord {
+    fn from(value: &str) -> Self {
+        match value {
+            "record-from-answer" => Self::RecordFromAnswer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RequestRecord);
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/AIAssistantStartRequest/properties/voice_settings`
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for RequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Spec: `#/components/schemas/AnswerRequest/properties/webhook_retries_policies/additionalProperties`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RequestWebhookRetriesPoliciesValue {
+    /// Array of delays in milliseconds between retry attempts. Total sum cannot exceed 60000ms.
+    pub retries_ms: Option<Vec<i64>>,
+}
+
+crate::codec::optional_fields!(
+    RequestWebhookRetriesPoliciesValue { "retries_ms" => retries_ms }
+);
+
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_resume/post/responses/200/content/application~1json/schema`
-pub type ResumeCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResumeCallRecordingResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(ResumeCallRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for ResumeCallRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResumeCallRecordingResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Resume Recording Request
 ///
@@ -5075,7 +6557,26 @@ impl SendDtmfRequest {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
-pub type SendDtmfResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SendDtmfResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(SendDtmfResponse { "data" => data });
+
+impl crate::shape::Shaped for SendDtmfResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SendDtmfResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Send SIP Info Request
 ///
@@ -5109,7 +6610,26 @@ impl SendSipInfoRequest {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1send_sip_info/post/responses/200/content/application~1json/schema`
-pub type SendSipInfoResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SendSipInfoResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(SendSipInfoResponse { "data" => data });
+
+impl crate::shape::Shaped for SendSipInfoResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SendSipInfoResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Use this field to modify sound effects, for example adjust the pitch.
 ///
@@ -5134,7 +6654,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1speak/post/responses/200/content/application~1json/schema`
-pub type SpeakCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpeakCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(SpeakCallResponse { "data" => data });
+
+impl crate::shape::Shaped for SpeakCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SpeakCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Speak Request
 ///
@@ -5210,20 +6749,77 @@ impl SpeakRequest {
     }
 }
 
-/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
-///
-/// Spec: `#/components/schemas/SpeakRequest/properties/language`
-pub type SpeakRequestLanguage = ConferenceSpeakRequestLanguage;
-
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/payload_type`
-pub type SpeakRequestPayloadType = AwsProviderParamsTextType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakRequestPayloadType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeakRequestPayloadType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeakRequestPayloadType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeakRequestPayloadType);
 
 /// This parameter impacts speech quality, language options and payload types. When using `basic`, only the `en-US` language and payload type `text` are allowed.
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/service_level`
-pub type SpeakRequestServiceLevel = GatherUsingSpeakRequestServiceLevel;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakRequestServiceLevel {
+    /// `basic`
+    Basic,
+    /// `premium`
+    Premium,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SpeakRequestServiceLevel {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Basic => "basic",
+            Self::Premium => "premium",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SpeakRequestServiceLevel {
+    fn from(value: &str) -> Self {
+        match value {
+            "basic" => Self::Basic,
+            "premium" => Self::Premium,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SpeakRequestServiceLevel);
 
 /// Specifies which legs of the call should receive the spoken audio.
 ///
@@ -5268,7 +6864,89 @@ crate::codec::string_enum!(SpeakRequestTargetLegs);
 /// The settings associated with the voice selected
 ///
 /// Spec: `#/components/schemas/SpeakRequest/properties/voice_settings`
-pub type SpeakRequestVoiceSettings = ConferenceSpeakRequestVoiceSettings;
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpeakRequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for SpeakRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SpeakRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
 
 /// Language to use for speech recognition
 ///
@@ -5369,27 +7047,122 @@ crate::codec::string_enum!(SpeechmaticsTranscriptionLanguage);
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1fork_start/post/responses/200/content/application~1json/schema`
-pub type StartCallForkResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartCallForkResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartCallForkResponse { "data" => data });
+
+impl crate::shape::Shaped for StartCallForkResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartCallForkResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1playback_start/post/responses/200/content/application~1json/schema`
-pub type StartCallPlaybackResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartCallPlaybackResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartCallPlaybackResponse { "data" => data });
+
+impl crate::shape::Shaped for StartCallPlaybackResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartCallPlaybackResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_start/post/responses/200/content/application~1json/schema`
-pub type StartCallRecordResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartCallRecordResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartCallRecordResponse { "data" => data });
+
+impl crate::shape::Shaped for StartCallRecordResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartCallRecordResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1streaming_start/post/responses/200/content/application~1json/schema`
-pub type StartCallStreamingResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartCallStreamingResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartCallStreamingResponse { "data" => data });
+
+impl crate::shape::Shaped for StartCallStreamingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartCallStreamingResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transcription_start/post/responses/200/content/application~1json/schema`
-pub type StartCallTranscriptionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartCallTranscriptionResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartCallTranscriptionResponse { "data" => data });
+
+impl crate::shape::Shaped for StartCallTranscriptionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartCallTranscriptionResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Start Forking Request
 ///
@@ -5416,7 +7189,7 @@ crate::codec::optional_fields!(
 /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
 ///
 /// Spec: `#/components/schemas/StartForkingRequest/properties/stream_type`
-pub type StartForkingRequestStreamType = CallForkStartedPayloadStreamType;
+pub type StartForkingRequestStreamType = StreamType;
 
 /// Start Recording Request
 ///
@@ -5509,12 +7282,78 @@ pub type StartRecordingRequestChannels = TexmlRecordingChannels;
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/format`
-pub type StartRecordingRequestFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartRecordingRequestFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartRecordingRequestFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartRecordingRequestFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartRecordingRequestFormat);
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/recording_track`
-pub type StartRecordingRequestRecordingTrack = AnswerRequestRecordTrack;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartRecordingRequestRecordingTrack {
+    /// `both`
+    Both,
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartRecordingRequestRecordingTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Both => "both",
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartRecordingRequestRecordingTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "both" => Self::Both,
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartRecordingRequestRecordingTrack);
 
 /// Engine to use for speech recognition. `A` - `Google`, `B` - `Telnyx`, `deepgram/nova-3` - `Deepgram Nova-3`. Note: `deepgram/nova-3` supports only `en` and `en-{Region}` languages.
 ///
@@ -5559,7 +7398,34 @@ crate::codec::string_enum!(StartRecordingRequestTranscriptionEngine);
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/StartRecordingRequest/properties/trim`
-pub type StartRecordingRequestTrim = AnswerRequestRecordTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartRecordingRequestTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartRecordingRequestTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartRecordingRequestTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartRecordingRequestTrim);
 
 /// Start Siprec Request
 ///
@@ -5589,6 +7455,11 @@ crate::codec::optional_fields!(
     => sip_transport, "siprec_track" => siprec_track }
 );
 
+/// Specifies SIP transport protocol.
+///
+/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
+pub type StartSiprecRequestSipTransport = SipTransport;
+
 /// Specifies which track should be sent on siprec session.
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/siprec_track`
@@ -5597,7 +7468,26 @@ pub type StartSiprecRequestSiprecTrack = StreamTrack;
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1siprec_start/post/responses/200/content/application~1json/schema`
-pub type StartSiprecSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartSiprecSessionResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StartSiprecSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for StartSiprecSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartSiprecSessionResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Start Streaming Request
 ///
@@ -5639,7 +7529,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/StartStreamingRequest/properties/custom_parameters/items`
-pub type StartStreamingRequestCustomParametersItem = CallControlWebhookToolParamsHeadersItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartStreamingRequestCustomParametersItem {
+    /// The name of the custom parameter.
+    pub name: Option<String>,
+    /// The value of the custom parameter.
+    pub value: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    StartStreamingRequestCustomParametersItem { "name" => name, "value" => value }
+);
 
 /// Specifies which track should be streamed.
 ///
@@ -5649,32 +7549,146 @@ pub type StartStreamingRequestStreamTrack = StreamTrack;
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1fork_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallForkResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallForkResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallForkResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallForkResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallForkResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1gather_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallGatherResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallGatherResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallGatherResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallGatherResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallGatherResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1playback_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallPlaybackResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallPlaybackResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallPlaybackResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallPlaybackResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallPlaybackResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1record_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallRecordingResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallRecordingResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallRecordingResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1streaming_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallStreamingResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallStreamingResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallStreamingResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallStreamingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallStreamingResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transcription_stop/post/responses/200/content/application~1json/schema`
-pub type StopCallTranscriptionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopCallTranscriptionResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopCallTranscriptionResponse { "data" => data });
+
+impl crate::shape::Shaped for StopCallTranscriptionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopCallTranscriptionResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Stop Forking Request
 ///
@@ -5781,7 +7795,26 @@ crate::codec::optional_fields!(
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1siprec_stop/post/responses/200/content/application~1json/schema`
-pub type StopSiprecSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopSiprecSessionResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(StopSiprecSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for StopSiprecSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopSiprecSessionResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Stop Streaming Request
 ///
@@ -6009,12 +8042,66 @@ impl SwitchSupervisorRoleRequest {
 /// The supervisor role to switch to. 'barge' allows speaking to both parties, 'whisper' allows speaking to caller only, 'monitor' allows listening only.
 ///
 /// Spec: `#/components/schemas/SwitchSupervisorRoleRequest/properties/role`
-pub type SwitchSupervisorRoleRequestRole = CallRequestSupervisorRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SwitchSupervisorRoleRequestRole {
+    /// `barge`
+    Barge,
+    /// `whisper`
+    Whisper,
+    /// `monitor`
+    Monitor,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SwitchSupervisorRoleRequestRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Whisper => "whisper",
+            Self::Monitor => "monitor",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SwitchSupervisorRoleRequestRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "whisper" => Self::Whisper,
+            "monitor" => Self::Monitor,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SwitchSupervisorRoleRequestRole);
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1switch_supervisor_role/post/responses/200/content/application~1json/schema`
-pub type SwitchSupervisorRoleResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SwitchSupervisorRoleResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(SwitchSupervisorRoleResponse { "data" => data });
+
+impl crate::shape::Shaped for SwitchSupervisorRoleResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SwitchSupervisorRoleResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Developer-provided instructions that the model should follow, regardless of messages sent by the user.
 ///
@@ -6537,7 +8624,34 @@ pub type ToolCallFunction = CreateKvNamespaceRequest;
 /// The type of the tool. Currently, only `function` is supported.
 ///
 /// Spec: `#/components/schemas/ToolCall/properties/type`
-pub type ToolCallType = ChatCompletionToolParamType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToolCallType {
+    /// `function`
+    Function,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ToolCallType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Function => "function",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ToolCallType {
+    fn from(value: &str) -> Self {
+        match value {
+            "function" => Self::Function,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ToolCallType);
 
 /// Tool Message
 ///
@@ -6566,6 +8680,107 @@ impl ToolMessage {
             metadata: None,
             role: role.into(),
             tool_call_id: tool_call_id.into(),
+        }
+    }
+}
+
+/// The role of the messages author, in this case `tool`.
+///
+/// Spec: `#/components/schemas/ToolMessage/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToolMessageRole {
+    /// `tool`
+    Tool,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ToolMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tool => "tool",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ToolMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "tool" => Self::Tool,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ToolMessageRole);
+
+/// Spec: `#/components/schemas/Assistant/properties/tools/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolsItem {
+    BookAppointmentTool(BookAppointmentTool),
+    CheckAvailabilityTool(CheckAvailabilityTool),
+    WebhookTool(WebhookTool),
+    HangupTool(HangupTool),
+    TransferTool(TransferTool),
+    CallControlRetrievalTool(CallControlRetrievalTool),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ToolsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::BookAppointmentTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "book_appointment", serializer)
+            }
+            Self::CheckAvailabilityTool(v) => {
+                crate::codec::serialize_tagged(
+                    v,
+                    "type",
+                    "check_availability",
+                    serializer,
+                )
+            }
+            Self::WebhookTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "webhook", serializer)
+            }
+            Self::HangupTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "hangup", serializer)
+            }
+            Self::TransferTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "transfer", serializer)
+            }
+            Self::CallControlRetrievalTool(v) => {
+                crate::codec::serialize_tagged(v, "type", "retrieval", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ToolsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("book_appointment") => {
+                crate::codec::from_value(value).map(Self::BookAppointmentTool)
+            }
+            Some("check_availability") => {
+                crate::codec::from_value(value).map(Self::CheckAvailabilityTool)
+            }
+            Some("webhook") => crate::codec::from_value(value).map(Self::WebhookTool),
+            Some("hangup") => crate::codec::from_value(value).map(Self::HangupTool),
+            Some("transfer") => crate::codec::from_value(value).map(Self::TransferTool),
+            Some("retrieval") => {
+                crate::codec::from_value(value).map(Self::CallControlRetrievalTool)
+            }
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
@@ -6740,17 +8955,7 @@ crate::codec::optional_fields!(
 pub type TranscriptionEngineAConfigModel = GoogleModels;
 
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/speech_context/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TranscriptionEngineAConfigSpeechContextItem {
-    /// Boost factor for the speech context.
-    pub boost: Option<f64>,
-    pub phrases: Option<Vec<String>>,
-}
-
-crate::codec::optional_fields!(
-    TranscriptionEngineAConfigSpeechContextItem { "boost" => boost, "phrases" => phrases
-    }
-);
+pub type TranscriptionEngineAConfigSpeechContextItem = ConfigSpeechContextItem;
 
 /// Engine identifier for Google transcription service
 ///
@@ -7084,7 +9289,7 @@ crate::codec::optional_fields!(
 pub type TranscriptionEngineGoogleConfigModel = GoogleModels;
 
 /// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig/properties/speech_context/items`
-pub type TranscriptionEngineGoogleConfigSpeechContextItem = TranscriptionEngineAConfigSpeechContextItem;
+pub type TranscriptionEngineGoogleConfigSpeechContextItem = ConfigSpeechContextItem;
 
 /// Engine identifier for Google transcription service
 ///
@@ -8912,7 +11117,7 @@ pub type TransferCallRequestMediaEncryption = CallRequestMediaEncryption;
 /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/mute_dtmf`
-pub type TransferCallRequestMuteDtmf = BridgeRequestMuteDtmf;
+pub type TransferCallRequestMuteDtmf = RequestMuteDtmf;
 
 /// Indicates the privacy level to be used for the call. When set to `id`, caller ID information (name and number) will be hidden from the called party. When set to `none` or omitted, caller ID will be shown normally.
 ///
@@ -8922,7 +11127,7 @@ pub type TransferCallRequestPrivacy = CallRequestPrivacy;
 /// Start recording automatically after an event. Disabled by default.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/record`
-pub type TransferCallRequestRecord = AnswerRequestRecord;
+pub type TransferCallRequestRecord = RequestRecord;
 
 /// Defines which channel should be recorded ('single' or 'dual') when `record` is specified.
 ///
@@ -8932,17 +11137,110 @@ pub type TransferCallRequestRecordChannels = TexmlRecordingChannels;
 /// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/record_format`
-pub type TransferCallRequestRecordFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransferCallRequestRecordFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransferCallRequestRecordFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TransferCallRequestRecordFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TransferCallRequestRecordFormat);
 
 /// The audio track to be recorded. Can be either `both`, `inbound` or `outbound`. If only single track is specified (`inbound`, `outbound`), `channels` configuration is ignored and it will be recorded as mono (single channel).
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/record_track`
-pub type TransferCallRequestRecordTrack = AnswerRequestRecordTrack;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransferCallRequestRecordTrack {
+    /// `both`
+    Both,
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransferCallRequestRecordTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Both => "both",
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TransferCallRequestRecordTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "both" => Self::Both,
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TransferCallRequestRecordTrack);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/record_trim`
-pub type TransferCallRequestRecordTrim = AnswerRequestRecordTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransferCallRequestRecordTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransferCallRequestRecordTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TransferCallRequestRecordTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TransferCallRequestRecordTrim);
 
 /// Defines the SIP region to be used for the call.
 ///
@@ -8955,22 +11253,103 @@ pub type TransferCallRequestSipRegion = SipRegion;
 pub type TransferCallRequestSipTransportProtocol = FqdnConnectionTransportProtocol;
 
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_retries_policies/additionalProperties`
-pub type TransferCallRequestWebhookRetriesPoliciesValue = AnswerRequestWebhookRetriesPoliciesValue;
+pub type TransferCallRequestWebhookRetriesPoliciesValue = RequestWebhookRetriesPoliciesValue;
 
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_url_method`
-pub type TransferCallRequestWebhookUrlMethod = AnswerRequestWebhookUrlMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransferCallRequestWebhookUrlMethod {
+    /// `POST`
+    Post,
+    /// `GET`
+    Get,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransferCallRequestWebhookUrlMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TransferCallRequestWebhookUrlMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => Self::Post,
+            "GET" => Self::Get,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TransferCallRequestWebhookUrlMethod);
 
 /// HTTP request method to invoke `webhook_urls`.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/webhook_urls_method`
-pub type TransferCallRequestWebhookUrlsMethod = AnswerRequestWebhookUrlMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransferCallRequestWebhookUrlsMethod {
+    /// `POST`
+    Post,
+    /// `GET`
+    Get,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TransferCallRequestWebhookUrlsMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TransferCallRequestWebhookUrlsMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "POST" => Self::Post,
+            "GET" => Self::Get,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TransferCallRequestWebhookUrlsMethod);
 
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1transfer/post/responses/200/content/application~1json/schema`
-pub type TransferCallResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TransferCallResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(TransferCallResponse { "data" => data });
+
+impl crate::shape::Shaped for TransferCallResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TransferCallResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// TransferTool
 ///
@@ -8998,7 +11377,26 @@ impl TransferTool {
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1client_state_update/put/responses/200/content/application~1json/schema`
-pub type UpdateClientStateResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateClientStateResponse {
+    pub data: Option<CallControlCommandResult>,
+}
+
+crate::codec::optional_fields!(UpdateClientStateResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdateClientStateResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateClientStateResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Messages sent by an end user
 ///
@@ -9027,7 +11425,34 @@ impl UserMessage {
 /// The role of the messages author, in this case `user`.
 ///
 /// Spec: `#/components/schemas/UserMessage/properties/role`
-pub type UserMessageRole = AiAssistantJoinParticipantRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserMessageRole {
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UserMessageRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UserMessageRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UserMessageRole);
 
 /// The voice to be used by the voice assistant. Currently we support ElevenLabs, Telnyx and AWS voices.
 ///

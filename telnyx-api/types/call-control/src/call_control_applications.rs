@@ -203,6 +203,30 @@ impl From<&str> for CallControlApplicationRecordType {
 
 crate::codec::string_enum!(CallControlApplicationRecordType);
 
+/// Call Control Application Response
+///
+/// Spec: `#/paths/~1call_control_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlApplicationResponse {
+    pub data: Option<CallControlApplication>,
+}
+
+crate::codec::optional_fields!(CallControlApplicationResponse { "data" => data });
+
+impl crate::shape::Shaped for CallControlApplicationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlApplicationResponse",
+                &[crate::shape::field::<Option<CallControlApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/CallControlApplication/properties/webhook_api_version`
@@ -293,7 +317,66 @@ impl CreateCallControlApplicationRequest {
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/anchorsite_override`
-pub type CreateCallControlApplicationRequestAnchorsiteOverride = CallControlApplicationAnchorsiteOverride;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCallControlApplicationRequestAnchorsiteOverride {
+    /// `Latency`
+    Latency,
+    /// `Chicago, IL`
+    ChicagoIl,
+    /// `Ashburn, VA`
+    AshburnVa,
+    /// `San Jose, CA`
+    SanJoseCa,
+    /// `London, UK`
+    LondonUk,
+    /// `Chennai, IN`
+    ChennaiIn,
+    /// `Amsterdam, Netherlands`
+    AmsterdamNetherlands,
+    /// `Toronto, Canada`
+    TorontoCanada,
+    /// `Sydney, Australia`
+    SydneyAustralia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateCallControlApplicationRequestAnchorsiteOverride {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Latency => "Latency",
+            Self::ChicagoIl => "Chicago, IL",
+            Self::AshburnVa => "Ashburn, VA",
+            Self::SanJoseCa => "San Jose, CA",
+            Self::LondonUk => "London, UK",
+            Self::ChennaiIn => "Chennai, IN",
+            Self::AmsterdamNetherlands => "Amsterdam, Netherlands",
+            Self::TorontoCanada => "Toronto, Canada",
+            Self::SydneyAustralia => "Sydney, Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateCallControlApplicationRequestAnchorsiteOverride {
+    fn from(value: &str) -> Self {
+        match value {
+            "Latency" => Self::Latency,
+            "Chicago, IL" => Self::ChicagoIl,
+            "Ashburn, VA" => Self::AshburnVa,
+            "San Jose, CA" => Self::SanJoseCa,
+            "London, UK" => Self::LondonUk,
+            "Chennai, IN" => Self::ChennaiIn,
+            "Amsterdam, Netherlands" => Self::AmsterdamNetherlands,
+            "Toronto, Canada" => Self::TorontoCanada,
+            "Sydney, Australia" => Self::SydneyAustralia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateCallControlApplicationRequestAnchorsiteOverride);
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -308,31 +391,12 @@ pub type CreateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersio
 /// Call Control Application Response
 ///
 /// Spec: `#/paths/~1call_control_applications/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCallControlApplicationResponse {
-    pub data: Option<CallControlApplication>,
-}
-
-crate::codec::optional_fields!(CreateCallControlApplicationResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateCallControlApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateCallControlApplicationResponse",
-                &[crate::shape::field::<Option<CallControlApplication>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateCallControlApplicationResponse = CallControlApplicationResponse;
 
 /// Call Control Application Response
 ///
 /// Spec: `#/paths/~1call_control_applications~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteCallControlApplicationResponse = CreateCallControlApplicationResponse;
+pub type DeleteCallControlApplicationResponse = CallControlApplicationResponse;
 
 /// List Call Control Applications Response
 ///
@@ -367,7 +431,7 @@ impl crate::shape::Shaped for ListCallControlApplicationsResponse {
 /// Call Control Application Response
 ///
 /// Spec: `#/paths/~1call_control_applications~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveCallControlApplicationResponse = CreateCallControlApplicationResponse;
+pub type RetrieveCallControlApplicationResponse = CallControlApplicationResponse;
 
 /// Update Call Control Application Request
 ///
@@ -458,7 +522,66 @@ impl UpdateCallControlApplicationRequest {
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest/properties/anchorsite_override`
-pub type UpdateCallControlApplicationRequestAnchorsiteOverride = CallControlApplicationAnchorsiteOverride;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateCallControlApplicationRequestAnchorsiteOverride {
+    /// `Latency`
+    Latency,
+    /// `Chicago, IL`
+    ChicagoIl,
+    /// `Ashburn, VA`
+    AshburnVa,
+    /// `San Jose, CA`
+    SanJoseCa,
+    /// `London, UK`
+    LondonUk,
+    /// `Chennai, IN`
+    ChennaiIn,
+    /// `Amsterdam, Netherlands`
+    AmsterdamNetherlands,
+    /// `Toronto, Canada`
+    TorontoCanada,
+    /// `Sydney, Australia`
+    SydneyAustralia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateCallControlApplicationRequestAnchorsiteOverride {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Latency => "Latency",
+            Self::ChicagoIl => "Chicago, IL",
+            Self::AshburnVa => "Ashburn, VA",
+            Self::SanJoseCa => "San Jose, CA",
+            Self::LondonUk => "London, UK",
+            Self::ChennaiIn => "Chennai, IN",
+            Self::AmsterdamNetherlands => "Amsterdam, Netherlands",
+            Self::TorontoCanada => "Toronto, Canada",
+            Self::SydneyAustralia => "Sydney, Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateCallControlApplicationRequestAnchorsiteOverride {
+    fn from(value: &str) -> Self {
+        match value {
+            "Latency" => Self::Latency,
+            "Chicago, IL" => Self::ChicagoIl,
+            "Ashburn, VA" => Self::AshburnVa,
+            "San Jose, CA" => Self::SanJoseCa,
+            "London, UK" => Self::LondonUk,
+            "Chennai, IN" => Self::ChennaiIn,
+            "Amsterdam, Netherlands" => Self::AmsterdamNetherlands,
+            "Toronto, Canada" => Self::TorontoCanada,
+            "Sydney, Australia" => Self::SydneyAustralia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateCallControlApplicationRequestAnchorsiteOverride);
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -473,4 +596,4 @@ pub type UpdateCallControlApplicationRequestWebhookApiVersion = WebhookApiVersio
 /// Call Control Application Response
 ///
 /// Spec: `#/paths/~1call_control_applications~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateCallControlApplicationResponse = CreateCallControlApplicationResponse;
+pub type UpdateCallControlApplicationResponse = CallControlApplicationResponse;

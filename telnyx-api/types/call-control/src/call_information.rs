@@ -44,6 +44,36 @@ impl crate::shape::Shaped for ActiveCall {
     };
 }
 
+/// Spec: `#/components/schemas/ActiveCall/properties/record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActiveCallRecordType {
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ActiveCallRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ActiveCallRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ActiveCallRecordType);
+
 /// Call
 ///
 /// Spec: `#/components/schemas/Call`
@@ -97,7 +127,34 @@ impl crate::shape::Shaped for Call {
 }
 
 /// Spec: `#/components/schemas/Call/properties/record_type`
-pub type CallRecordType = ActiveCallRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordType {
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordType);
 
 /// Cursor Pagination Meta
 ///

@@ -80,6 +80,42 @@ impl From<&str> for CallEventRecordType {
 
 crate::codec::string_enum!(CallEventRecordType);
 
+/// Event type
+///
+/// Spec: `#/components/schemas/CallEvent/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallEventType {
+    /// `command`
+    Command,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Command => "command",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "command" => Self::Command,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallEventType);
+
 /// List Call Events Response
 ///
 /// Spec: `#/paths/~1call_events/get/responses/200/content/application~1json/schema`

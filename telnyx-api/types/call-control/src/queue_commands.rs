@@ -30,26 +30,7 @@ impl CreateQueueRequest {
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateQueueResponse {
-    pub data: Option<Queue>,
-}
-
-crate::codec::optional_fields!(CreateQueueResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateQueueResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateQueueResponse",
-                &[crate::shape::field::<Option<Queue>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateQueueResponse = QueueResponse;
 
 /// List Queue Calls Response
 ///
@@ -271,6 +252,30 @@ impl From<&str> for QueueRecordType {
 
 crate::codec::string_enum!(QueueRecordType);
 
+/// Queue Response
+///
+/// Spec: `#/paths/~1queues/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueResponse {
+    pub data: Option<Queue>,
+}
+
+crate::codec::optional_fields!(QueueResponse { "data" => data });
+
+impl crate::shape::Shaped for QueueResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "QueueResponse",
+                &[crate::shape::field::<Option<Queue>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Queue Call Response
 ///
 /// Spec: `#/paths/~1queues~1{queue_name}~1calls~1{call_control_id}/get/responses/200/content/application~1json/schema`
@@ -298,7 +303,7 @@ impl crate::shape::Shaped for RetrieveCallFromQueueResponse {
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues~1{queue_name}/get/responses/200/content/application~1json/schema`
-pub type RetrieveCallQueueResponse = CreateQueueResponse;
+pub type RetrieveCallQueueResponse = QueueResponse;
 
 /// Update Queue Request
 ///
@@ -319,7 +324,7 @@ impl UpdateQueueRequest {
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues~1{queue_name}/post/responses/200/content/application~1json/schema`
-pub type UpdateQueueResponse = CreateQueueResponse;
+pub type UpdateQueueResponse = QueueResponse;
 
 /// Update Queued Call Request
 ///

@@ -5,36 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/ActiveCall/properties/record_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ActiveCallRecordType {
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ActiveCallRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ActiveCallRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ActiveCallRecordType);
-
 /// Call AI Gather Ended
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded`
@@ -200,72 +170,48 @@ impl crate::shape::Shaped for CallAiGatherEndedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAiGatherEndedPayloadMessageHistoryItem {
-    /// The content of the message
-    pub content: Option<String>,
-    /// The role of the message sender
-    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-}
-
-crate::codec::optional_fields!(
-    CallAiGatherEndedPayloadMessageHistoryItem { "content" => content, "role" => role }
-);
-
-impl crate::shape::Shaped for CallAiGatherEndedPayloadMessageHistoryItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallAiGatherEndedPayloadMessageHistoryItem",
-                &[
-                    crate::shape::field::<Option<String>>("content"),
-                    crate::shape::field::<
-                        Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-                    >("role"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CallAiGatherEndedPayloadMessageHistoryItem = MessageHistoryItem;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+pub type CallAiGatherEndedPayloadMessageHistoryItemRole = MessageHistoryItemRole;
+
+/// Reflects how command ended.
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedPayloadMessageHistoryItemRole {
-    /// `assistant`
-    Assistant,
-    /// `user`
-    User,
+pub enum CallAiGatherEndedPayloadStatus {
+    /// `valid`
+    Valid,
+    /// `invalid`
+    Invalid,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CallAiGatherEndedPayloadMessageHistoryItemRole {
+impl CallAiGatherEndedPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Assistant => "assistant",
-            Self::User => "user",
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CallAiGatherEndedPayloadMessageHistoryItemRole {
+impl From<&str> for CallAiGatherEndedPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
-            "assistant" => Self::Assistant,
-            "user" => Self::User,
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CallAiGatherEndedPayloadMessageHistoryItemRole);
+crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
@@ -445,7 +391,7 @@ impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdatedPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
-pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = MessageHistoryItem;
 
 /// Identifies the type of the resource.
 ///
@@ -616,7 +562,7 @@ impl crate::shape::Shaped for CallAiGatherPartialResultsPayload {
 }
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
-pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = MessageHistoryItem;
 
 /// Identifies the type of the resource.
 ///
@@ -1165,38 +1111,7 @@ impl crate::shape::Shaped for CallConversationEndedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallConversationEndedPayloadCallingPartyType {
-    /// `pstn`
-    Pstn,
-    /// `sip`
-    Sip,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallConversationEndedPayloadCallingPartyType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pstn => "pstn",
-            Self::Sip => "sip",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallConversationEndedPayloadCallingPartyType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pstn" => Self::Pstn,
-            "sip" => Self::Sip,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallConversationEndedPayloadCallingPartyType);
+pub type CallConversationEndedPayloadCallingPartyType = PayloadCallingPartyType;
 
 /// Identifies the type of the resource.
 ///
@@ -1377,7 +1292,7 @@ impl crate::shape::Shaped for CallConversationInsightsGeneratedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
-pub type CallConversationInsightsGeneratedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+pub type CallConversationInsightsGeneratedPayloadCallingPartyType = PayloadCallingPartyType;
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2555,34 +2470,7 @@ impl crate::shape::Shaped for CallForkStartedPayload {
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
 /// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallForkStartedPayloadStreamType {
-    /// `decrypted`
-    Decrypted,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CallForkStartedPayloadStreamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Decrypted => "decrypted",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CallForkStartedPayloadStreamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "decrypted" => Self::Decrypted,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CallForkStartedPayloadStreamType);
+pub type CallForkStartedPayloadStreamType = StreamType;
 
 /// Identifies the type of the resource.
 ///
@@ -2691,7 +2579,55 @@ impl From<&str> for CallForkStoppedEventType {
 crate::codec::string_enum!(CallForkStoppedEventType);
 
 /// Spec: `#/components/schemas/CallForkStopped/properties/payload`
-pub type CallForkStoppedPayload = CallForkStartedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallForkStoppedPayload {
+    /// Unique ID for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Type of media streamed. It can be either 'raw' or 'decrypted'.
+    pub stream_type: Option<CallForkStoppedPayloadStreamType>,
+}
+
+crate::codec::optional_fields!(
+    CallForkStoppedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_type" => stream_type }
+);
+
+impl crate::shape::Shaped for CallForkStoppedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStoppedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<CallForkStoppedPayloadStreamType>,
+                    >("stream_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Type of media streamed. It can be either 'raw' or 'decrypted'.
+///
+/// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
+pub type CallForkStoppedPayloadStreamType = StreamType;
 
 /// Identifies the type of the resource.
 ///
@@ -3311,6 +3247,38 @@ impl From<&str> for CallHangupPayloadHangupSource {
 
 crate::codec::string_enum!(CallHangupPayloadHangupSource);
 
+/// State received from a command.
+///
+/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallHangupPayloadState {
+    /// `hangup`
+    Hangup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallHangupPayloadState {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Hangup => "hangup",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallHangupPayloadState {
+    fn from(value: &str) -> Self {
+        match value {
+            "hangup" => Self::Hangup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallHangupPayloadState);
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/record_type`
@@ -3414,7 +3382,51 @@ impl From<&str> for CallHoldEventType {
 crate::codec::string_enum!(CallHoldEventType);
 
 /// Spec: `#/components/schemas/CallHold/properties/payload`
-pub type CallHoldPayload = CallBridgedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallHoldPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallHoldPayload { "call_control_id" => call_control_id, "call_leg_id" => call_leg_id,
+    "call_session_id" => call_session_id, "client_state" => client_state, "connection_id"
+    => connection_id, "from" => from, "to" => to }
+);
+
+impl crate::shape::Shaped for CallHoldPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHoldPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -4047,6 +4059,46 @@ impl crate::shape::Shaped for CallMachineDetectionEndedPayload {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Answering machine detection result.
+///
+/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallMachineDetectionEndedPayloadResult {
+    /// `human`
+    Human,
+    /// `machine`
+    Machine,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallMachineDetectionEndedPayloadResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Human => "human",
+            Self::Machine => "machine",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallMachineDetectionEndedPayloadResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "human" => Self::Human,
+            "machine" => Self::Machine,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
 
 /// Identifies the type of the resource.
 ///
@@ -5425,10 +5477,69 @@ impl crate::shape::Shaped for CallRecordingSavedPayload {
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
 pub type CallRecordingSavedPayloadChannels = TexmlRecordingChannels;
 
+/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
+///
+/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingSavedPayloadPublicRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    pub mp3: Option<String>,
+    /// Recording URL in requested `wav` format.
+    pub wav: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3, "wav" => wav }
+);
+
+impl crate::shape::Shaped for CallRecordingSavedPayloadPublicRecordingUrls {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSavedPayloadPublicRecordingUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/recording_urls`
-pub type CallRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingSavedPayloadRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    pub mp3: Option<String>,
+    /// Recording URL in requested `wav` format.
+    pub wav: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallRecordingSavedPayloadRecordingUrls { "mp3" => mp3, "wav" => wav }
+);
+
+impl crate::shape::Shaped for CallRecordingSavedPayloadRecordingUrls {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSavedPayloadRecordingUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -5610,12 +5721,39 @@ impl crate::shape::Shaped for CallRecordingTranscriptionSavedPayload {
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
-pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = CallConversationEndedPayloadCallingPartyType;
+pub type CallRecordingTranscriptionSavedPayloadCallingPartyType = PayloadCallingPartyType;
 
 /// The transcription status.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/status`
-pub type CallRecordingTranscriptionSavedPayloadStatus = RecordingResponseDataStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingTranscriptionSavedPayloadStatus {
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingTranscriptionSavedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingTranscriptionSavedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingTranscriptionSavedPayloadStatus);
 
 /// Identifies the type of the resource.
 ///
@@ -5877,7 +6015,55 @@ impl From<&str> for CallReferFailedEventType {
 crate::codec::string_enum!(CallReferFailedEventType);
 
 /// Spec: `#/components/schemas/CallReferFailed/properties/payload`
-pub type CallReferFailedPayload = CallReferCompletedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferFailedPayload {
+    /// Unique ID for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallReferFailedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "sip_notify_response" =>
+    sip_notify_response, "to" => to }
+);
+
+impl crate::shape::Shaped for CallReferFailedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferFailedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<i64>>("sip_notify_response"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -5986,7 +6172,55 @@ impl From<&str> for CallReferStartedEventType {
 crate::codec::string_enum!(CallReferStartedEventType);
 
 /// Spec: `#/components/schemas/CallReferStarted/properties/payload`
-pub type CallReferStartedPayload = CallReferCompletedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallReferStartedPayload {
+    /// Unique ID for controlling the call.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// SIP NOTIFY event status for tracking the REFER attempt.
+    pub sip_notify_response: Option<i64>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallReferStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "sip_notify_response" =>
+    sip_notify_response, "to" => to }
+);
+
+impl crate::shape::Shaped for CallReferStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<i64>>("sip_notify_response"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -6245,45 +6479,7 @@ impl From<&str> for CallSiprecStartedEventType {
 crate::codec::string_enum!(CallSiprecStartedEventType);
 
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallSiprecStartedPayload {
-    /// Call ID used to issue commands via Call Control API.
-    pub call_control_id: Option<String>,
-    /// ID that is unique to the call and can be used to correlate webhook events.
-    pub call_leg_id: Option<String>,
-    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
-    pub call_session_id: Option<String>,
-    /// State received from a command.
-    pub client_state: Option<String>,
-    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
-    pub connection_id: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CallSiprecStartedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
-    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
-    "connection_id" => connection_id }
-);
-
-impl crate::shape::Shaped for CallSiprecStartedPayload {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallSiprecStartedPayload",
-                &[
-                    crate::shape::field::<Option<String>>("call_control_id"),
-                    crate::shape::field::<Option<String>>("call_leg_id"),
-                    crate::shape::field::<Option<String>>("call_session_id"),
-                    crate::shape::field::<Option<String>>("client_state"),
-                    crate::shape::field::<Option<String>>("connection_id"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CallSiprecStartedPayload = StartedPayload;
 
 /// Identifies the type of the resource.
 ///
@@ -6730,7 +6926,7 @@ impl From<&str> for CallSpeakStartedEventType {
 crate::codec::string_enum!(CallSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/CallSpeakStarted/properties/payload`
-pub type CallSpeakStartedPayload = CallSiprecStartedPayload;
+pub type CallSpeakStartedPayload = StartedPayload;
 
 /// Identifies the type of the resource.
 ///
@@ -7233,7 +7429,48 @@ impl From<&str> for CallStreamingStoppedEventType {
 crate::codec::string_enum!(CallStreamingStoppedEventType);
 
 /// Spec: `#/components/schemas/CallStreamingStopped/properties/payload`
-pub type CallStreamingStoppedPayload = CallStreamingStartedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallStreamingStoppedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Destination WebSocket address where the stream is going to be delivered.
+    pub stream_url: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallStreamingStoppedPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "stream_url" => stream_url }
+);
+
+impl crate::shape::Shaped for CallStreamingStoppedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStoppedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("stream_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -7338,7 +7575,51 @@ impl From<&str> for CallUnholdEventType {
 crate::codec::string_enum!(CallUnholdEventType);
 
 /// Spec: `#/components/schemas/CallUnhold/properties/payload`
-pub type CallUnholdPayload = CallBridgedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallUnholdPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// Number or SIP URI placing the call.
+    pub from: Option<String>,
+    /// Destination number or SIP URI of the call.
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallUnholdPayload { "call_control_id" => call_control_id, "call_leg_id" =>
+    call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
+    "connection_id" => connection_id, "from" => from, "to" => to }
+);
+
+impl crate::shape::Shaped for CallUnholdPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallUnholdPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -7382,6 +7663,110 @@ impl CustomSipHeader {
         }
     }
 }
+
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessageHistoryItem {
+    /// The content of the message
+    pub content: Option<String>,
+    /// The role of the message sender
+    pub role: Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+}
+
+crate::codec::optional_fields!(
+    MessageHistoryItem { "content" => content, "role" => role }
+);
+
+impl crate::shape::Shaped for MessageHistoryItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessageHistoryItem",
+                &[
+                    crate::shape::field::<Option<String>>("content"),
+                    crate::shape::field::<
+                        Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+                    >("role"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// The role of the message sender
+///
+/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items/properties/role`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageHistoryItemRole {
+    /// `assistant`
+    Assistant,
+    /// `user`
+    User,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MessageHistoryItemRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Assistant => "assistant",
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MessageHistoryItemRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "assistant" => Self::Assistant,
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MessageHistoryItemRole);
+
+/// The type of calling party connection.
+///
+/// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayloadCallingPartyType {
+    /// `pstn`
+    Pstn,
+    /// `sip`
+    Sip,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PayloadCallingPartyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pstn => "pstn",
+            Self::Sip => "sip",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PayloadCallingPartyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "pstn" => Self::Pstn,
+            "sip" => Self::Sip,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PayloadCallingPartyType);
 
 /// SIP Header
 ///
@@ -7452,6 +7837,79 @@ impl From<&str> for SipHeaderName {
 }
 
 crate::codec::string_enum!(SipHeaderName);
+
+/// Spec: `#/components/schemas/CallSiprecStarted/properties/payload`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartedPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    StartedPayload { "call_control_id" => call_control_id, "call_leg_id" => call_leg_id,
+    "call_session_id" => call_session_id, "client_state" => client_state, "connection_id"
+    => connection_id }
+);
+
+impl crate::shape::Shaped for StartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Type of media streamed. It can be either 'raw' or 'decrypted'.
+///
+/// Spec: `#/components/schemas/CallForkStarted/properties/payload/properties/stream_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StreamType {
+    /// `decrypted`
+    Decrypted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StreamType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Decrypted => "decrypted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StreamType {
+    fn from(value: &str) -> Self {
+        match value {
+            "decrypted" => Self::Decrypted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StreamType);
 
 /// Transcription
 ///

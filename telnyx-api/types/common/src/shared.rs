@@ -124,155 +124,11 @@ impl From<&str> for AnchorsiteOverride {
 #[cfg(any(feature = "connections", feature = "fax", feature = "texml"))]
 crate::codec::string_enum!(AnchorsiteOverride);
 
-/// Defines the format of the recording ('wav' or 'mp3') when `record` is specified.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_format`
-#[cfg(
-    any(
-        feature = "ai-assistants",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "numbers",
-        feature = "voice-config"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordFormat {
-    /// `wav`
-    Wav,
-    /// `mp3`
-    Mp3,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(
-    any(
-        feature = "ai-assistants",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "numbers",
-        feature = "voice-config"
-    )
-)]
-impl AnswerRequestRecordFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(
-    any(
-        feature = "ai-assistants",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "numbers",
-        feature = "voice-config"
-    )
-)]
-impl From<&str> for AnswerRequestRecordFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(
-    any(
-        feature = "ai-assistants",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "numbers",
-        feature = "voice-config"
-    )
-)]
-crate::codec::string_enum!(AnswerRequestRecordFormat);
-
-/// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
-///
-/// Spec: `#/components/schemas/AnswerRequest/properties/record_trim`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AnswerRequestRecordTrim {
-    /// `trim-silence`
-    TrimSilence,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl AnswerRequestRecordTrim {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrimSilence => "trim-silence",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for AnswerRequestRecordTrim {
-    fn from(value: &str) -> Self {
-        match value {
-            "trim-silence" => Self::TrimSilence,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(AnswerRequestRecordTrim);
-
 /// A user-assigned name to help manage the application.
 ///
 /// Spec: `#/components/schemas/ApplicationName`
 #[cfg(any(feature = "fax", feature = "texml"))]
 pub type ApplicationName = String;
-
-/// The role of the messages author, in this case `assistant`.
-///
-/// Spec: `#/components/schemas/AssistantMessage/properties/role`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AssistantMessageRole {
-    /// `assistant`
-    Assistant,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl AssistantMessageRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Assistant => "assistant",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for AssistantMessageRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "assistant" => Self::Assistant,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(AssistantMessageRole);
 
 /// Authentication method used when connecting to the external LLM endpoint.
 ///
@@ -314,46 +170,6 @@ impl From<&str> for AuthenticationMethod {
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::string_enum!(AuthenticationMethod);
 
-/// Input text type.
-///
-/// Spec: `#/components/schemas/AwsProviderParams/properties/text_type`
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AwsProviderParamsTextType {
-    /// `text`
-    Text,
-    /// `ssml`
-    Ssml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
-impl AwsProviderParamsTextType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Ssml => "ssml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
-impl From<&str> for AwsProviderParamsTextType {
-    fn from(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "ssml" => Self::Ssml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "speech"))]
-crate::codec::string_enum!(AwsProviderParamsTextType);
-
 /// AWS Voice Settings
 ///
 /// Spec: `#/components/schemas/AWSVoiceSettings`
@@ -376,7 +192,7 @@ impl AwsVoiceSettings {
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/AWSVoiceSettings/properties/type`
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AwsVoiceSettingsType {
     /// `aws`
@@ -385,7 +201,7 @@ pub enum AwsVoiceSettingsType {
     Unknown(String),
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl AwsVoiceSettingsType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
@@ -396,7 +212,7 @@ impl AwsVoiceSettingsType {
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 impl From<&str> for AwsVoiceSettingsType {
     fn from(value: &str) -> Self {
         match value {
@@ -406,44 +222,8 @@ impl From<&str> for AwsVoiceSettingsType {
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "storage"))]
+#[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(AwsVoiceSettingsType);
-
-/// Storage backend type
-///
-/// Spec: `#/components/schemas/AzureConfigurationData/properties/backend`
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AzureConfigurationDataBackend {
-    /// `azure`
-    Azure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
-impl AzureConfigurationDataBackend {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Azure => "azure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
-impl From<&str> for AzureConfigurationDataBackend {
-    fn from(value: &str) -> Self {
-        match value {
-            "azure" => Self::Azure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences", feature = "voice-config"))]
-crate::codec::string_enum!(AzureConfigurationDataBackend);
 
 /// Azure Voice Settings
 ///
@@ -570,7 +350,121 @@ crate::codec::string_enum!(AzureVoiceSettingsGender);
 ///
 /// Spec: `#/components/schemas/AzureVoiceSettings/properties/type`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-pub type AzureVoiceSettingsType = AzureConfigurationDataBackend;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureVoiceSettingsType {
+    /// `azure`
+    Azure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl AzureVoiceSettingsType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Azure => "azure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for AzureVoiceSettingsType {
+    fn from(value: &str) -> Self {
+        match value {
+            "azure" => Self::Azure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(AzureVoiceSettingsType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
+#[cfg(any(feature = "account", feature = "billing"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BalanceRecordType {
+    /// `balance`
+    Balance,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+impl BalanceRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Balance => "balance",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+impl From<&str> for BalanceRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "balance" => Self::Balance,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "account", feature = "billing"))]
+crate::codec::string_enum!(BalanceRecordType);
+
+/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BeepEnabled {
+    /// `always`
+    Always,
+    /// `never`
+    Never,
+    /// `on_enter`
+    OnEnter,
+    /// `on_exit`
+    OnExit,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl BeepEnabled {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::Never => "never",
+            Self::OnEnter => "on_enter",
+            Self::OnExit => "on_exit",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for BeepEnabled {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "never" => Self::Never,
+            "on_enter" => Self::OnEnter,
+            "on_exit" => Self::OnExit,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(BeepEnabled);
 
 /// BucketIds
 ///
@@ -699,73 +593,6 @@ impl From<&str> for BundleLimitDirection {
 )]
 crate::codec::string_enum!(BundleLimitDirection);
 
-/// Call Control Command Response
-///
-/// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1ai_assistant_add_messages/post/responses/200/content/application~1json/schema`
-#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallAddMessagesToAiAssistantResponse {
-    pub data: Option<CallControlCommandResult>,
-}
-
-#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
-crate::codec::optional_fields!(CallAddMessagesToAiAssistantResponse { "data" => data });
-
-#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
-impl crate::shape::Shaped for CallAddMessagesToAiAssistantResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallAddMessagesToAiAssistantResponse",
-                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Reflects how command ended.
-///
-/// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
-#[cfg(any(feature = "call-control", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallAiGatherEndedPayloadStatus {
-    /// `valid`
-    Valid,
-    /// `invalid`
-    Invalid,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "regulatory"))]
-impl CallAiGatherEndedPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "regulatory"))]
-impl From<&str> for CallAiGatherEndedPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "valid" => Self::Valid,
-            "invalid" => Self::Invalid,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "regulatory"))]
-crate::codec::string_enum!(CallAiGatherEndedPayloadStatus);
-
 /// Call Control Application Inbound
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound`
@@ -816,70 +643,8 @@ impl crate::shape::Shaped for CallControlApplicationInbound {
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
-#[cfg(
-    any(
-        feature = "call-control",
-        feature = "connections",
-        feature = "fax",
-        feature = "texml"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlApplicationInboundSipSubdomainReceiveSettings {
-    /// `only_my_connections`
-    OnlyMyConnections,
-    /// `from_anyone`
-    FromAnyone,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(
-    any(
-        feature = "call-control",
-        feature = "connections",
-        feature = "fax",
-        feature = "texml"
-    )
-)]
-impl CallControlApplicationInboundSipSubdomainReceiveSettings {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnlyMyConnections => "only_my_connections",
-            Self::FromAnyone => "from_anyone",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(
-    any(
-        feature = "call-control",
-        feature = "connections",
-        feature = "fax",
-        feature = "texml"
-    )
-)]
-impl From<&str> for CallControlApplicationInboundSipSubdomainReceiveSettings {
-    fn from(value: &str) -> Self {
-        match value {
-            "only_my_connections" => Self::OnlyMyConnections,
-            "from_anyone" => Self::FromAnyone,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(
-    any(
-        feature = "call-control",
-        feature = "connections",
-        feature = "fax",
-        feature = "texml"
-    )
-)]
-crate::codec::string_enum!(CallControlApplicationInboundSipSubdomainReceiveSettings);
+#[cfg(any(feature = "call-control", feature = "texml"))]
+pub type CallControlApplicationInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Call Control Application Outbound
 ///
@@ -990,7 +755,16 @@ crate::codec::optional_fields!(
 ///
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/application_name`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-pub type CallControlFilterConsolidatedApplicationName = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallControlFilterConsolidatedApplicationName {
+    /// If present, applications with `application_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::optional_fields!(
+    CallControlFilterConsolidatedApplicationName { "contains" => contains }
+);
 
 /// Event occurred_at filters
 ///
@@ -1064,13 +838,85 @@ crate::codec::string_enum!(CallControlFilterConsolidatedProduct);
 ///
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/status`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-pub type CallControlFilterConsolidatedStatus = ConferenceStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlFilterConsolidatedStatus {
+    /// `init`
+    Init,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl CallControlFilterConsolidatedStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Init => "init",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for CallControlFilterConsolidatedStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "init" => Self::Init,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(CallControlFilterConsolidatedStatus);
 
 /// Event type
 ///
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/type`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-pub type CallControlFilterConsolidatedType = CallEventType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallControlFilterConsolidatedType {
+    /// `command`
+    Command,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl CallControlFilterConsolidatedType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Command => "command",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for CallControlFilterConsolidatedType {
+    fn from(value: &str) -> Self {
+        match value {
+            "command" => Self::Command,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(CallControlFilterConsolidatedType);
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/1/schema`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
@@ -1093,488 +939,6 @@ crate::codec::optional_fields!(
     CallControlPageConsolidated { "after" => after, "before" => before, "limit" => limit,
     "number" => number, "size" => size }
 );
-
-/// Spec: `#/components/schemas/CallControlRetrievalTool/properties/type`
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlRetrievalToolType {
-    /// `retrieval`
-    Retrieval,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-impl CallControlRetrievalToolType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Retrieval => "retrieval",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for CallControlRetrievalToolType {
-    fn from(value: &str) -> Self {
-        match value {
-            "retrieval" => Self::Retrieval,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(CallControlRetrievalToolType);
-
-/// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CallControlTransferToolParamsTargetsVariant1Item {
-    /// The name of the target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The destination number or SIP URI of the call.
-    pub to: String,
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl crate::shape::Shaped for CallControlTransferToolParamsTargetsVariant1Item {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallControlTransferToolParamsTargetsVariant1Item",
-                &[
-                    crate::shape::field::<Option<String>>("name"),
-                    crate::shape::field::<String>("to"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl CallControlTransferToolParamsTargetsVariant1Item {
-    /// A value with its required members (`to`) and no optional one.
-    pub fn new(to: impl Into<String>) -> Self {
-        Self { name: None, to: to.into() }
-    }
-}
-
-/// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
-///
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlWebhookToolParamsBodyParameters {
-    /// The properties of the body parameters.
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The required properties of the body parameters.
-    pub required: Option<Vec<String>>,
-    pub type_: Option<CallControlWebhookToolParamsBodyParametersType>,
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::optional_fields!(
-    CallControlWebhookToolParamsBodyParameters { "properties" => properties, "required"
-    => required, "type" => type_ }
-);
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl crate::shape::Shaped for CallControlWebhookToolParamsBodyParameters {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallControlWebhookToolParamsBodyParameters",
-                &[
-                    crate::shape::field::<
-                        Option<serde_json::Map<String, serde_json::Value>>,
-                    >("properties"),
-                    crate::shape::field::<Option<Vec<String>>>("required"),
-                    crate::shape::field::<
-                        Option<CallControlWebhookToolParamsBodyParametersType>,
-                    >("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlWebhookToolParamsBodyParametersType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl CallControlWebhookToolParamsBodyParametersType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Object => "object",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for CallControlWebhookToolParamsBodyParametersType {
-    fn from(value: &str) -> Self {
-        match value {
-            "object" => Self::Object,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(CallControlWebhookToolParamsBodyParametersType);
-
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/headers/items`
-#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallControlWebhookToolParamsHeadersItem {
-    pub name: Option<String>,
-    /// The value of the header. Note that we support mustache templating for the value. For example you can use `Bearer {{#integration_secret}}test-secret{{/integration_secret}}` to pass the value of the integration secret as the bearer token.
-    pub value: Option<String>,
-}
-
-#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
-crate::codec::optional_fields!(
-    CallControlWebhookToolParamsHeadersItem { "name" => name, "value" => value }
-);
-
-#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
-impl crate::shape::Shaped for CallControlWebhookToolParamsHeadersItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallControlWebhookToolParamsHeadersItem",
-                &[
-                    crate::shape::field::<Option<String>>("name"),
-                    crate::shape::field::<Option<String>>("value"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// The HTTP method to be used when calling the external tool.
-///
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/method`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallControlWebhookToolParamsMethod {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `PUT`
-    Put,
-    /// `DELETE`
-    Delete,
-    /// `PATCH`
-    Patch,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl CallControlWebhookToolParamsMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-            Self::Put => "PUT",
-            Self::Delete => "DELETE",
-            Self::Patch => "PATCH",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for CallControlWebhookToolParamsMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "GET" => Self::Get,
-            "POST" => Self::Post,
-            "PUT" => Self::Put,
-            "DELETE" => Self::Delete,
-            "PATCH" => Self::Patch,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(CallControlWebhookToolParamsMethod);
-
-/// Event type
-///
-/// Spec: `#/components/schemas/CallEvent/properties/type`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallEventType {
-    /// `command`
-    Command,
-    /// `webhook`
-    Webhook,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl CallEventType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Command => "command",
-            Self::Webhook => "webhook",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for CallEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "command" => Self::Command,
-            "webhook" => Self::Webhook,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(CallEventType);
-
-/// State received from a command.
-///
-/// Spec: `#/components/schemas/CallHangup/properties/payload/properties/state`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallHangupPayloadState {
-    /// `hangup`
-    Hangup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl CallHangupPayloadState {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hangup => "hangup",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for CallHangupPayloadState {
-    fn from(value: &str) -> Self {
-        match value {
-            "hangup" => Self::Hangup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(CallHangupPayloadState);
-
-/// Answering machine detection result.
-///
-/// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/payload/properties/result`
-#[cfg(any(feature = "call-control", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallMachineDetectionEndedPayloadResult {
-    /// `human`
-    Human,
-    /// `machine`
-    Machine,
-    /// `not_sure`
-    NotSure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl CallMachineDetectionEndedPayloadResult {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Human => "human",
-            Self::Machine => "machine",
-            Self::NotSure => "not_sure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl From<&str> for CallMachineDetectionEndedPayloadResult {
-    fn from(value: &str) -> Self {
-        match value {
-            "human" => Self::Human,
-            "machine" => Self::Machine,
-            "not_sure" => Self::NotSure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-crate::codec::string_enum!(CallMachineDetectionEndedPayloadResult);
-
-/// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
-///
-/// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/public_recording_urls`
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallRecordingSavedPayloadPublicRecordingUrls {
-    /// Recording URL in requested `mp3` format.
-    pub mp3: Option<String>,
-    /// Recording URL in requested `wav` format.
-    pub wav: Option<String>,
-}
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-crate::codec::optional_fields!(
-    CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3, "wav" => wav }
-);
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-impl crate::shape::Shaped for CallRecordingSavedPayloadPublicRecordingUrls {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CallRecordingSavedPayloadPublicRecordingUrls",
-                &[
-                    crate::shape::field::<Option<String>>("mp3"),
-                    crate::shape::field::<Option<String>>("wav"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/beep_enabled`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigBeepEnabled {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `on_enter`
-    OnEnter,
-    /// `on_exit`
-    OnExit,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl CallRequestConferenceConfigBeepEnabled {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::OnEnter => "on_enter",
-            Self::OnExit => "on_exit",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for CallRequestConferenceConfigBeepEnabled {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "on_enter" => Self::OnEnter,
-            "on_exit" => Self::OnExit,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(CallRequestConferenceConfigBeepEnabled);
-
-/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
-///
-/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestConferenceConfigSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `monitor`
-    Monitor,
-    /// `none`
-    None,
-    /// `whisper`
-    Whisper,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl CallRequestConferenceConfigSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Monitor => "monitor",
-            Self::None => "none",
-            Self::Whisper => "whisper",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for CallRequestConferenceConfigSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "monitor" => Self::Monitor,
-            "none" => Self::None,
-            "whisper" => Self::Whisper,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(CallRequestConferenceConfigSupervisorRole);
 
 /// Defines whether media should be encrypted on the call. For SIP URI destinations, media encryption can also be requested per endpoint with the `secure` URI parameter: `;secure=true` or `;secure=srtp` enables SRTP, and `;secure=dtls` enables DTLS. This parameter, when set to `SRTP` or `DTLS`, takes precedence over the per-endpoint `secure` value.
 ///
@@ -1619,409 +983,6 @@ impl From<&str> for CallRequestMediaEncryption {
 
 #[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(CallRequestMediaEncryption);
-
-/// The role of the supervisor call. 'barge' means that supervisor call hears and is being heard by both ends of the call (caller & callee). 'whisper' means that only supervised_call_control_id hears supervisor but supervisor can hear everything. 'monitor' means that nobody can hear supervisor call, but supervisor can hear everything on the call.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/supervisor_role`
-#[cfg(any(feature = "call-control", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CallRequestSupervisorRole {
-    /// `barge`
-    Barge,
-    /// `whisper`
-    Whisper,
-    /// `monitor`
-    Monitor,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl CallRequestSupervisorRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Barge => "barge",
-            Self::Whisper => "whisper",
-            Self::Monitor => "monitor",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl From<&str> for CallRequestSupervisorRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "barge" => Self::Barge,
-            "whisper" => Self::Whisper,
-            "monitor" => Self::Monitor,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-crate::codec::string_enum!(CallRequestSupervisorRole);
-
-/// The DID or SIP URI to dial out to. Multiple DID or SIP URIs can be provided using an array of strings. For SIP URI destinations, append `;secure=true` or `;secure=srtp` to enable SRTP media encryption for that endpoint, or `;secure=dtls` to enable DTLS media encryption for that endpoint. If `media_encryption` is set to `SRTP` or `DTLS`, it takes precedence over any per-endpoint `secure` URI parameter. For a single string destination, you may append a comma followed by DTMF digits (e.g. `+18004247767,200`) to play those digits as DTMF once the called party answers — equivalent to setting `send_digits_on_answer` separately. If both are present, the explicit `send_digits_on_answer` parameter takes precedence. This shorthand is not supported when `to` is an array.
-///
-/// Spec: `#/components/schemas/CallRequest/properties/to`
-#[cfg(
-    any(
-        feature = "ai",
-        feature = "call-control",
-        feature = "email",
-        feature = "numbers",
-        feature = "porting"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum CallRequestTo {
-    String(String),
-    StringList(Vec<String>),
-}
-
-#[cfg(
-    any(
-        feature = "ai",
-        feature = "call-control",
-        feature = "email",
-        feature = "numbers",
-        feature = "porting"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for CallRequestTo {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::codec::untagged(
-            deserializer,
-            "CallRequestTo",
-            &[
-                |v| crate::codec::variant(v, Self::String),
-                |v| crate::codec::variant(v, Self::StringList),
-            ],
-        )
-    }
-}
-
-/// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChatCompletionToolParamType {
-    /// `function`
-    Function,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-impl ChatCompletionToolParamType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Function => "function",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for ChatCompletionToolParamType {
-    fn from(value: &str) -> Self {
-        match value {
-            "function" => Self::Function,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(ChatCompletionToolParamType);
-
-/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
-///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceSpeakRequestLanguage {
-    /// `arb`
-    Arb,
-    /// `cmn-CN`
-    CmnCn,
-    /// `cy-GB`
-    CyGb,
-    /// `da-DK`
-    DaDk,
-    /// `de-DE`
-    DeDe,
-    /// `en-AU`
-    EnAu,
-    /// `en-GB`
-    EnGb,
-    /// `en-GB-WLS`
-    EnGbWls,
-    /// `en-IN`
-    EnIn,
-    /// `en-US`
-    EnUs,
-    /// `es-ES`
-    EsEs,
-    /// `es-MX`
-    EsMx,
-    /// `es-US`
-    EsUs,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `hi-IN`
-    HiIn,
-    /// `is-IS`
-    IsIs,
-    /// `it-IT`
-    ItIt,
-    /// `ja-JP`
-    JaJp,
-    /// `ko-KR`
-    KoKr,
-    /// `nb-NO`
-    NbNo,
-    /// `nl-NL`
-    NlNl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro-RO`
-    RoRo,
-    /// `ru-RU`
-    RuRu,
-    /// `sv-SE`
-    SvSe,
-    /// `tr-TR`
-    TrTr,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl ConferenceSpeakRequestLanguage {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Arb => "arb",
-            Self::CmnCn => "cmn-CN",
-            Self::CyGb => "cy-GB",
-            Self::DaDk => "da-DK",
-            Self::DeDe => "de-DE",
-            Self::EnAu => "en-AU",
-            Self::EnGb => "en-GB",
-            Self::EnGbWls => "en-GB-WLS",
-            Self::EnIn => "en-IN",
-            Self::EnUs => "en-US",
-            Self::EsEs => "es-ES",
-            Self::EsMx => "es-MX",
-            Self::EsUs => "es-US",
-            Self::FrCa => "fr-CA",
-            Self::FrFr => "fr-FR",
-            Self::HiIn => "hi-IN",
-            Self::IsIs => "is-IS",
-            Self::ItIt => "it-IT",
-            Self::JaJp => "ja-JP",
-            Self::KoKr => "ko-KR",
-            Self::NbNo => "nb-NO",
-            Self::NlNl => "nl-NL",
-            Self::PlPl => "pl-PL",
-            Self::PtBr => "pt-BR",
-            Self::PtPt => "pt-PT",
-            Self::RoRo => "ro-RO",
-            Self::RuRu => "ru-RU",
-            Self::SvSe => "sv-SE",
-            Self::TrTr => "tr-TR",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for ConferenceSpeakRequestLanguage {
-    fn from(value: &str) -> Self {
-        match value {
-            "arb" => Self::Arb,
-            "cmn-CN" => Self::CmnCn,
-            "cy-GB" => Self::CyGb,
-            "da-DK" => Self::DaDk,
-            "de-DE" => Self::DeDe,
-            "en-AU" => Self::EnAu,
-            "en-GB" => Self::EnGb,
-            "en-GB-WLS" => Self::EnGbWls,
-            "en-IN" => Self::EnIn,
-            "en-US" => Self::EnUs,
-            "es-ES" => Self::EsEs,
-            "es-MX" => Self::EsMx,
-            "es-US" => Self::EsUs,
-            "fr-CA" => Self::FrCa,
-            "fr-FR" => Self::FrFr,
-            "hi-IN" => Self::HiIn,
-            "is-IS" => Self::IsIs,
-            "it-IT" => Self::ItIt,
-            "ja-JP" => Self::JaJp,
-            "ko-KR" => Self::KoKr,
-            "nb-NO" => Self::NbNo,
-            "nl-NL" => Self::NlNl,
-            "pl-PL" => Self::PlPl,
-            "pt-BR" => Self::PtBr,
-            "pt-PT" => Self::PtPt,
-            "ro-RO" => Self::RoRo,
-            "ru-RU" => Self::RuRu,
-            "sv-SE" => Self::SvSe,
-            "tr-TR" => Self::TrTr,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(ConferenceSpeakRequestLanguage);
-
-/// The settings associated with the voice selected
-///
-/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/voice_settings`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConferenceSpeakRequestVoiceSettings {
-    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
-    TelnyxVoiceSettings(TelnyxVoiceSettings),
-    AwsVoiceSettings(AwsVoiceSettings),
-    MinimaxVoiceSettings(MinimaxVoiceSettings),
-    AzureVoiceSettings(AzureVoiceSettings),
-    RimeVoiceSettings(RimeVoiceSettings),
-    ResembleVoiceSettings(ResembleVoiceSettings),
-    InworldVoiceSettings(InworldVoiceSettings),
-    XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
-    Unknown(serde_json::Value),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl serde::Serialize for ConferenceSpeakRequestVoiceSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ElevenLabsVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
-            }
-            Self::TelnyxVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
-            }
-            Self::AwsVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "aws", serializer)
-            }
-            Self::MinimaxVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
-            }
-            Self::AzureVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "azure", serializer)
-            }
-            Self::RimeVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "rime", serializer)
-            }
-            Self::ResembleVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
-            }
-            Self::InworldVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
-            }
-            Self::XaiVoiceSettings(v) => {
-                crate::codec::serialize_tagged(v, "type", "xai", serializer)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
-            Some("elevenlabs") => {
-                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
-            }
-            Some("telnyx") => {
-                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
-            }
-            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
-            Some("minimax") => {
-                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
-            }
-            Some("azure") => {
-                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
-            }
-            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
-            Some("resemble") => {
-                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
-            }
-            Some("inworld") => {
-                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
-            }
-            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
-            _ => Ok(Self::Unknown(value)),
-        }
-    }
-}
-
-/// Status of the conference
-///
-/// Spec: `#/components/schemas/Conference/properties/status`
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceStatus {
-    /// `init`
-    Init,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl ConferenceStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Init => "init",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl From<&str> for ConferenceStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "init" => Self::Init,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(ConferenceStatus);
 
 /// Specifies whether the connection can be used.
 ///
@@ -2077,41 +1038,6 @@ impl From<&str> for ConnectionNoiseSuppression {
 #[cfg(any(feature = "connections", feature = "numbers"))]
 crate::codec::string_enum!(ConnectionNoiseSuppression);
 
-/// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/outbound`
-#[cfg(any(feature = "fax", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateFaxApplicationRequestOutbound {
-    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
-    pub channel_limit: Option<i64>,
-    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
-}
-
-#[cfg(any(feature = "fax", feature = "texml"))]
-crate::codec::optional_fields!(
-    CreateFaxApplicationRequestOutbound { "channel_limit" => channel_limit,
-    "outbound_voice_profile_id" => outbound_voice_profile_id }
-);
-
-#[cfg(any(feature = "fax", feature = "texml"))]
-impl crate::shape::Shaped for CreateFaxApplicationRequestOutbound {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateFaxApplicationRequestOutbound",
-                &[
-                    crate::shape::field::<Option<i64>>("channel_limit"),
-                    crate::shape::field::<
-                        Option<OutboundVoiceProfileId>,
-                    >("outbound_voice_profile_id"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// Spec: `#/components/schemas/CreateKvNamespaceRequest`
 #[cfg(any(feature = "call-control", feature = "storage"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2128,91 +1054,11 @@ impl CreateKvNamespaceRequest {
     }
 }
 
-/// The protocol for sending the message, either SMS or MMS.
-///
-/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
-#[cfg(any(feature = "messaging", feature = "reporting"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateLongCodeMessageRequestType {
-    /// `SMS`
-    Sms,
-    /// `MMS`
-    Mms,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "messaging", feature = "reporting"))]
-impl CreateLongCodeMessageRequestType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Mms => "MMS",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "reporting"))]
-impl From<&str> for CreateLongCodeMessageRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "SMS" => Self::Sms,
-            "MMS" => Self::Mms,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "reporting"))]
-crate::codec::string_enum!(CreateLongCodeMessageRequestType);
-
 /// ISO 8601 formatted date indicating when the resource was created.
 ///
 /// Spec: `#/components/schemas/CreatedAt`
 #[cfg(any(feature = "connections", feature = "texml"))]
 pub type CreatedAt = String;
-
-/// Type of verification method used
-///
-/// Spec: `#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/properties/type`
-#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreatedVerificationCodesResponseDataItemType {
-    /// `sms`
-    Sms,
-    /// `call`
-    Call,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
-impl CreatedVerificationCodesResponseDataItemType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Call => "call",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
-impl From<&str> for CreatedVerificationCodesResponseDataItemType {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "call" => Self::Call,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "identity", feature = "messaging", feature = "porting"))]
-crate::codec::string_enum!(CreatedVerificationCodesResponseDataItemType);
 
 /// Spec: `#/components/schemas/Cursor`
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
@@ -2244,36 +1090,6 @@ impl crate::shape::Shaped for Cursor {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at`
-#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerServiceRecordFilterConsolidatedCreatedAt {
-    /// Filters records to those created after a specific date.
-    pub gt: Option<String>,
-    /// Filters records to those created before a specific date.
-    pub lt: Option<String>,
-}
-
-#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
-crate::codec::optional_fields!(
-    CustomerServiceRecordFilterConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
-);
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number`
-#[cfg(any(feature = "porting", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerServiceRecordFilterConsolidatedPhoneNumber {
-    /// Filters records to those with a specified number.
-    pub eq: Option<String>,
-    /// Filters records to those with at least one number in the list.
-    pub in_: Option<Vec<String>>,
-}
-
-#[cfg(any(feature = "porting", feature = "regulatory"))]
-crate::codec::optional_fields!(
-    CustomerServiceRecordFilterConsolidatedPhoneNumber { "eq" => eq, "in" => in_ }
-);
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -2480,41 +1296,6 @@ impl From<&str> for EventStatus {
 #[cfg(any(feature = "ai-assistants", feature = "numbers"))]
 crate::codec::string_enum!(EventStatus);
 
-/// Metadata about the webhook delivery.
-///
-/// Spec: `#/components/schemas/FaxDelivered/properties/meta`
-#[cfg(any(feature = "fax", feature = "messaging"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FaxDeliveredMeta {
-    /// The delivery attempt number.
-    pub attempt: Option<i64>,
-    /// The URL the webhook was delivered to.
-    pub delivered_to: Option<String>,
-}
-
-#[cfg(any(feature = "fax", feature = "messaging"))]
-crate::codec::optional_fields!(
-    FaxDeliveredMeta { "attempt" => attempt, "delivered_to" => delivered_to }
-);
-
-#[cfg(any(feature = "fax", feature = "messaging"))]
-impl crate::shape::Shaped for FaxDeliveredMeta {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "FaxDeliveredMeta",
-                &[
-                    crate::shape::field::<Option<i64>>("attempt"),
-                    crate::shape::field::<Option<String>>("delivered_to"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// Spec: `#/components/schemas/Feature`
 #[cfg(
     any(
@@ -2560,148 +1341,6 @@ impl crate::shape::Shaped for Feature {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/address_book`
-#[cfg(
-    any(
-        feature = "account",
-        feature = "connections",
-        feature = "fax",
-        feature = "regulatory"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FilterConsolidatedAddressBook {
-    /// If present, only returns results with the `address_book` flag equal to the given value.
-    pub eq: Option<String>,
-}
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "connections",
-        feature = "fax",
-        feature = "regulatory"
-    )
-)]
-crate::codec::optional_fields!(FilterConsolidatedAddressBook { "eq" => eq });
-
-/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1`
-#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FilterConsolidatedCustomerReferenceVariant2 {
-    /// Partial match for customer_reference. Matching is not case-sensitive.
-    pub contains: Option<String>,
-    /// Exact match for customer_reference.
-    pub eq: Option<String>,
-}
-
-#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
-crate::codec::optional_fields!(
-    FilterConsolidatedCustomerReferenceVariant2 { "contains" => contains, "eq" => eq }
-);
-
-/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/street_address`
-#[cfg(
-    any(
-        feature = "account",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "connections",
-        feature = "fax",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "voice-config"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FilterConsolidatedStreetAddress {
-    /// If present, addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
-    pub contains: Option<String>,
-}
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "connections",
-        feature = "fax",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "voice-config"
-    )
-)]
-crate::codec::optional_fields!(
-    FilterConsolidatedStreetAddress { "contains" => contains }
-);
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "call-control",
-        feature = "conferences",
-        feature = "connections",
-        feature = "fax",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "voice-config"
-    )
-)]
-impl crate::shape::Shaped for FilterConsolidatedStreetAddress {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "FilterConsolidatedStreetAddress",
-                &[crate::shape::field::<Option<String>>("contains")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0`
-#[cfg(any(feature = "email", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ForceQueryVariant1 {
-    /// `true`
-    True,
-    /// `false`
-    False,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "email", feature = "numbers"))]
-impl ForceQueryVariant1 {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::True => "true",
-            Self::False => "false",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "email", feature = "numbers"))]
-impl From<&str> for ForceQueryVariant1 {
-    fn from(value: &str) -> Self {
-        match value {
-            "true" => Self::True,
-            "false" => Self::False,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "email", feature = "numbers"))]
-crate::codec::string_enum!(ForceQueryVariant1);
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
@@ -2882,116 +1521,37 @@ impl crate::shape::Shaped for HangupToolParams {
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-pub type HangupToolType = CallHangupPayloadState;
-
-/// The line-type of the receiver.
-///
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type`
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadCcItemLineType {
-    /// `Wireline`
-    Wireline,
-    /// `Wireless`
-    Wireless,
-    /// `VoWiFi`
-    VoWiFi,
-    /// `VoIP`
-    VoIp,
-    /// `Pre-Paid Wireless`
-    PrePaidWireless,
-    /// The empty string.
-    Empty,
+pub enum HangupToolType {
+    /// `hangup`
+    Hangup,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-impl InboundMessagePayloadCcItemLineType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl HangupToolType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Wireline => "Wireline",
-            Self::Wireless => "Wireless",
-            Self::VoWiFi => "VoWiFi",
-            Self::VoIp => "VoIP",
-            Self::PrePaidWireless => "Pre-Paid Wireless",
-            Self::Empty => "",
+            Self::Hangup => "hangup",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-impl From<&str> for InboundMessagePayloadCcItemLineType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for HangupToolType {
     fn from(value: &str) -> Self {
         match value {
-            "Wireline" => Self::Wireline,
-            "Wireless" => Self::Wireless,
-            "VoWiFi" => Self::VoWiFi,
-            "VoIP" => Self::VoIp,
-            "Pre-Paid Wireless" => Self::PrePaidWireless,
-            "" => Self::Empty,
+            "hangup" => Self::Hangup,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-crate::codec::string_enum!(InboundMessagePayloadCcItemLineType);
-
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
-#[cfg(any(feature = "messaging", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct InboundMessagePayloadCost {
-    /// The amount deducted from your account.
-    pub amount: Option<String>,
-    /// The ISO 4217 currency identifier.
-    pub currency: Option<String>,
-}
-
-#[cfg(any(feature = "messaging", feature = "wireless"))]
-crate::codec::optional_fields!(
-    InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
-);
-
-#[cfg(any(feature = "messaging", feature = "wireless"))]
-impl crate::shape::Shaped for InboundMessagePayloadCost {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "InboundMessagePayloadCost",
-                &[
-                    crate::shape::field::<Option<String>>("amount"),
-                    crate::shape::field::<Option<String>>("currency"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Phone number search criteria
-///
-/// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number`
-#[cfg(any(feature = "numbers", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber {
-    /// Filter for phone numbers that contain the digits specified
-    pub contains: Option<String>,
-    /// Filter by the ending digits of the phone number
-    pub ends_with: Option<String>,
-    /// Filter by the starting digits of the phone number
-    pub starts_with: Option<String>,
-}
-
-#[cfg(any(feature = "numbers", feature = "wireless"))]
-crate::codec::optional_fields!(
-    InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber { "contains" => contains,
-    "ends_with" => ends_with, "starts_with" => starts_with }
-);
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(HangupToolType);
 
 /// Uniquely identifies the resource.
 ///
@@ -3104,269 +1664,61 @@ impl From<&str> for InworldVoiceSettingsType {
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(InworldVoiceSettingsType);
 
-/// Status of the ledger billing group report
+/// The line-type of the receiver.
 ///
-/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
-#[cfg(any(feature = "reporting", feature = "wireless"))]
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type`
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LedgerBillingGroupReportStatus {
-    /// `pending`
-    Pending,
-    /// `complete`
-    Complete,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
+pub enum LineType {
+    /// `Wireline`
+    Wireline,
+    /// `Wireless`
+    Wireless,
+    /// `VoWiFi`
+    VoWiFi,
+    /// `VoIP`
+    VoIp,
+    /// `Pre-Paid Wireless`
+    PrePaidWireless,
+    /// The empty string.
+    Empty,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-impl LedgerBillingGroupReportStatus {
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+impl LineType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Pending => "pending",
-            Self::Complete => "complete",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
+            Self::Wireline => "Wireline",
+            Self::Wireless => "Wireless",
+            Self::VoWiFi => "VoWiFi",
+            Self::VoIp => "VoIP",
+            Self::PrePaidWireless => "Pre-Paid Wireless",
+            Self::Empty => "",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-impl From<&str> for LedgerBillingGroupReportStatus {
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+impl From<&str> for LineType {
     fn from(value: &str) -> Self {
         match value {
-            "pending" => Self::Pending,
-            "complete" => Self::Complete,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
+            "Wireline" => Self::Wireline,
+            "Wireless" => Self::Wireless,
+            "VoWiFi" => Self::VoWiFi,
+            "VoIP" => Self::VoIp,
+            "Pre-Paid Wireless" => Self::PrePaidWireless,
+            "" => Self::Empty,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-crate::codec::string_enum!(LedgerBillingGroupReportStatus);
-
-/// Date range filtering operations
-///
-/// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema/properties/created_at/oneOf/1`
-#[cfg(any(feature = "account", feature = "fax"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListAccessIpAddressesFilterCreatedAtVariant2 {
-    /// Filter for creation date-time greater than
-    pub gt: Option<String>,
-    /// Filter for creation date-time greater than or equal to
-    pub gte: Option<String>,
-    /// Filter for creation date-time less than
-    pub lt: Option<String>,
-    /// Filter for creation date-time less than or equal to
-    pub lte: Option<String>,
-}
-
-#[cfg(any(feature = "account", feature = "fax"))]
-crate::codec::optional_fields!(
-    ListAccessIpAddressesFilterCreatedAtVariant2 { "gt" => gt, "gte" => gte, "lt" => lt,
-    "lte" => lte }
-);
-
-#[cfg(any(feature = "account", feature = "fax"))]
-impl crate::shape::Shaped for ListAccessIpAddressesFilterCreatedAtVariant2 {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListAccessIpAddressesFilterCreatedAtVariant2",
-                &[
-                    crate::shape::field::<Option<String>>("gt"),
-                    crate::shape::field::<Option<String>>("gte"),
-                    crate::shape::field::<Option<String>>("lt"),
-                    crate::shape::field::<Option<String>>("lte"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1access_ip_address/get/parameters/1/schema`
-#[cfg(
-    any(
-        feature = "account",
-        feature = "ai",
-        feature = "ai-assistants",
-        feature = "billing",
-        feature = "connections",
-        feature = "fax",
-        feature = "identity",
-        feature = "messaging",
-        feature = "networking",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "reporting",
-        feature = "texml",
-        feature = "video",
-        feature = "voice-config",
-        feature = "whatsapp",
-        feature = "wireless"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListAccessIpAddressesPage {
-    pub number: Option<i64>,
-    pub size: Option<i64>,
-}
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "ai",
-        feature = "ai-assistants",
-        feature = "billing",
-        feature = "connections",
-        feature = "fax",
-        feature = "identity",
-        feature = "messaging",
-        feature = "networking",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "reporting",
-        feature = "texml",
-        feature = "video",
-        feature = "voice-config",
-        feature = "whatsapp",
-        feature = "wireless"
-    )
-)]
-crate::codec::optional_fields!(
-    ListAccessIpAddressesPage { "number" => number, "size" => size }
-);
-
-/// Filter phone numbers by number type.
-///
-/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema/properties/phone_number_type`
-#[cfg(any(feature = "numbers", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "numbers", feature = "regulatory"))]
-impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "numbers", feature = "regulatory"))]
-impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "numbers", feature = "regulatory"))]
-crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-///
-/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema/properties/value`
-#[cfg(any(feature = "email", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListCustomerServiceRecordsSortValue {
-    /// `created_at`
-    CreatedAt,
-    /// `-created_at`
-    MinusCreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "email", feature = "porting"))]
-impl ListCustomerServiceRecordsSortValue {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::MinusCreatedAt => "-created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "email", feature = "porting"))]
-impl From<&str> for ListCustomerServiceRecordsSortValue {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "-created_at" => Self::MinusCreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "email", feature = "porting"))]
-crate::codec::string_enum!(ListCustomerServiceRecordsSortValue);
-
-/// Spec: `#/paths/~1messaging_optouts/get/parameters/3/schema`
-#[cfg(
-    any(
-        feature = "account",
-        feature = "messaging",
-        feature = "porting",
-        feature = "voice-config"
-    )
-)]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListOptOutsCreatedAt {
-    /// Filter opt-outs created after this date (ISO-8601 format)
-    pub gte: Option<String>,
-    /// Filter opt-outs created before this date (ISO-8601 format)
-    pub lte: Option<String>,
-}
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "messaging",
-        feature = "porting",
-        feature = "voice-config"
-    )
-)]
-crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte });
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+crate::codec::string_enum!(LineType);
 
 /// Spec: `#/components/schemas/Loopcount`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
@@ -3406,94 +1758,6 @@ impl crate::shape::Shaped for Loopcount {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/ManagedAccountBalance/properties/record_type`
-#[cfg(any(feature = "account", feature = "billing"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ManagedAccountBalanceRecordType {
-    /// `balance`
-    Balance,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "account", feature = "billing"))]
-impl ManagedAccountBalanceRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Balance => "balance",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "billing"))]
-impl From<&str> for ManagedAccountBalanceRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "balance" => Self::Balance,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "billing"))]
-crate::codec::string_enum!(ManagedAccountBalanceRecordType);
-
-/// Currency of the rate and cost
-///
-/// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MdrDetailResponseCurrency {
-    /// `AUD`
-    Aud,
-    /// `CAD`
-    Cad,
-    /// `EUR`
-    Eur,
-    /// `GBP`
-    Gbp,
-    /// `USD`
-    Usd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-impl MdrDetailResponseCurrency {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aud => "AUD",
-            Self::Cad => "CAD",
-            Self::Eur => "EUR",
-            Self::Gbp => "GBP",
-            Self::Usd => "USD",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-impl From<&str> for MdrDetailResponseCurrency {
-    fn from(value: &str) -> Self {
-        match value {
-            "AUD" => Self::Aud,
-            "CAD" => Self::Cad,
-            "EUR" => Self::Eur,
-            "GBP" => Self::Gbp,
-            "USD" => Self::Usd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "reporting", feature = "wireless"))]
-crate::codec::string_enum!(MdrDetailResponseCurrency);
 
 /// The set of features available for a specific messaging use case (SMS or MMS). Features
 /// can vary depending on the characteristics the phone number, as well as its current
@@ -3678,198 +1942,8 @@ impl MinimaxVoiceSettings {
 /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
 ///
 /// Spec: `#/components/schemas/MinimaxVoiceSettings/properties/language_boost`
-#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MinimaxVoiceSettingsLanguageBoost {
-    /// `auto`
-    Auto,
-    /// `Chinese`
-    Chinese,
-    /// `Chinese,Yue`
-    ChineseYue,
-    /// `English`
-    English,
-    /// `Arabic`
-    Arabic,
-    /// `Russian`
-    Russian,
-    /// `Spanish`
-    Spanish,
-    /// `French`
-    French,
-    /// `Portuguese`
-    Portuguese,
-    /// `German`
-    German,
-    /// `Turkish`
-    Turkish,
-    /// `Dutch`
-    Dutch,
-    /// `Ukrainian`
-    Ukrainian,
-    /// `Vietnamese`
-    Vietnamese,
-    /// `Indonesian`
-    Indonesian,
-    /// `Japanese`
-    Japanese,
-    /// `Italian`
-    Italian,
-    /// `Korean`
-    Korean,
-    /// `Thai`
-    Thai,
-    /// `Polish`
-    Polish,
-    /// `Romanian`
-    Romanian,
-    /// `Greek`
-    Greek,
-    /// `Czech`
-    Czech,
-    /// `Finnish`
-    Finnish,
-    /// `Hindi`
-    Hindi,
-    /// `Bulgarian`
-    Bulgarian,
-    /// `Danish`
-    Danish,
-    /// `Hebrew`
-    Hebrew,
-    /// `Malay`
-    Malay,
-    /// `Persian`
-    Persian,
-    /// `Slovak`
-    Slovak,
-    /// `Swedish`
-    Swedish,
-    /// `Croatian`
-    Croatian,
-    /// `Filipino`
-    Filipino,
-    /// `Hungarian`
-    Hungarian,
-    /// `Norwegian`
-    Norwegian,
-    /// `Slovenian`
-    Slovenian,
-    /// `Catalan`
-    Catalan,
-    /// `Nynorsk`
-    Nynorsk,
-    /// `Tamil`
-    Tamil,
-    /// `Afrikaans`
-    Afrikaans,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
-impl MinimaxVoiceSettingsLanguageBoost {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::Chinese => "Chinese",
-            Self::ChineseYue => "Chinese,Yue",
-            Self::English => "English",
-            Self::Arabic => "Arabic",
-            Self::Russian => "Russian",
-            Self::Spanish => "Spanish",
-            Self::French => "French",
-            Self::Portuguese => "Portuguese",
-            Self::German => "German",
-            Self::Turkish => "Turkish",
-            Self::Dutch => "Dutch",
-            Self::Ukrainian => "Ukrainian",
-            Self::Vietnamese => "Vietnamese",
-            Self::Indonesian => "Indonesian",
-            Self::Japanese => "Japanese",
-            Self::Italian => "Italian",
-            Self::Korean => "Korean",
-            Self::Thai => "Thai",
-            Self::Polish => "Polish",
-            Self::Romanian => "Romanian",
-            Self::Greek => "Greek",
-            Self::Czech => "Czech",
-            Self::Finnish => "Finnish",
-            Self::Hindi => "Hindi",
-            Self::Bulgarian => "Bulgarian",
-            Self::Danish => "Danish",
-            Self::Hebrew => "Hebrew",
-            Self::Malay => "Malay",
-            Self::Persian => "Persian",
-            Self::Slovak => "Slovak",
-            Self::Swedish => "Swedish",
-            Self::Croatian => "Croatian",
-            Self::Filipino => "Filipino",
-            Self::Hungarian => "Hungarian",
-            Self::Norwegian => "Norwegian",
-            Self::Slovenian => "Slovenian",
-            Self::Catalan => "Catalan",
-            Self::Nynorsk => "Nynorsk",
-            Self::Tamil => "Tamil",
-            Self::Afrikaans => "Afrikaans",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
-impl From<&str> for MinimaxVoiceSettingsLanguageBoost {
-    fn from(value: &str) -> Self {
-        match value {
-            "auto" => Self::Auto,
-            "Chinese" => Self::Chinese,
-            "Chinese,Yue" => Self::ChineseYue,
-            "English" => Self::English,
-            "Arabic" => Self::Arabic,
-            "Russian" => Self::Russian,
-            "Spanish" => Self::Spanish,
-            "French" => Self::French,
-            "Portuguese" => Self::Portuguese,
-            "German" => Self::German,
-            "Turkish" => Self::Turkish,
-            "Dutch" => Self::Dutch,
-            "Ukrainian" => Self::Ukrainian,
-            "Vietnamese" => Self::Vietnamese,
-            "Indonesian" => Self::Indonesian,
-            "Japanese" => Self::Japanese,
-            "Italian" => Self::Italian,
-            "Korean" => Self::Korean,
-            "Thai" => Self::Thai,
-            "Polish" => Self::Polish,
-            "Romanian" => Self::Romanian,
-            "Greek" => Self::Greek,
-            "Czech" => Self::Czech,
-            "Finnish" => Self::Finnish,
-            "Hindi" => Self::Hindi,
-            "Bulgarian" => Self::Bulgarian,
-            "Danish" => Self::Danish,
-            "Hebrew" => Self::Hebrew,
-            "Malay" => Self::Malay,
-            "Persian" => Self::Persian,
-            "Slovak" => Self::Slovak,
-            "Swedish" => Self::Swedish,
-            "Croatian" => Self::Croatian,
-            "Filipino" => Self::Filipino,
-            "Hungarian" => Self::Hungarian,
-            "Norwegian" => Self::Norwegian,
-            "Slovenian" => Self::Slovenian,
-            "Catalan" => Self::Catalan,
-            "Nynorsk" => Self::Nynorsk,
-            "Tamil" => Self::Tamil,
-            "Afrikaans" => Self::Afrikaans,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
-crate::codec::string_enum!(MinimaxVoiceSettingsLanguageBoost);
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+pub type MinimaxVoiceSettingsLanguageBoost = VoiceSettingsLanguageBoost;
 
 /// Voice settings provider type
 ///
@@ -3906,46 +1980,6 @@ impl From<&str> for MinimaxVoiceSettingsType {
 
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 crate::codec::string_enum!(MinimaxVoiceSettingsType);
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/record_type`
-#[cfg(any(feature = "messaging", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MobilePhoneNumberWithMessagingSettingsRecordType {
-    /// `messaging_phone_number`
-    MessagingPhoneNumber,
-    /// `messaging_settings`
-    MessagingSettings,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "messaging", feature = "numbers"))]
-impl MobilePhoneNumberWithMessagingSettingsRecordType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MessagingPhoneNumber => "messaging_phone_number",
-            Self::MessagingSettings => "messaging_settings",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "numbers"))]
-impl From<&str> for MobilePhoneNumberWithMessagingSettingsRecordType {
-    fn from(value: &str) -> Self {
-        match value {
-            "messaging_phone_number" => Self::MessagingPhoneNumber,
-            "messaging_settings" => Self::MessagingSettings,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "numbers"))]
-crate::codec::string_enum!(MobilePhoneNumberWithMessagingSettingsRecordType);
 
 /// Location
 ///
@@ -4042,25 +2076,6 @@ crate::codec::string_enum!(NoiseSuppressionDirection);
 #[cfg(any(feature = "fax", feature = "texml"))]
 pub type OutboundVoiceProfileId = String;
 
-/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema`
-#[cfg(any(feature = "regulatory", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutboundVoiceProfilesFilterConsolidated {
-    /// Name filtering operations
-    pub name: Option<OutboundVoiceProfilesFilterConsolidatedName>,
-}
-
-#[cfg(any(feature = "regulatory", feature = "voice-config"))]
-crate::codec::optional_fields!(
-    OutboundVoiceProfilesFilterConsolidated { "name" => name }
-);
-
-/// Name filtering operations
-///
-/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name`
-#[cfg(any(feature = "regulatory", feature = "voice-config"))]
-pub type OutboundVoiceProfilesFilterConsolidatedName = FilterConsolidatedStreetAddress;
-
 /// Spec: `#/paths/~1addresses/get/parameters/0/schema`
 #[cfg(
     any(
@@ -4074,7 +2089,27 @@ pub type OutboundVoiceProfilesFilterConsolidatedName = FilterConsolidatedStreetA
         feature = "whatsapp"
     )
 )]
-pub type PageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "fax",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "whatsapp"
+    )
+)]
+crate::codec::optional_fields!(PageConsolidated { "number" => number, "size" => size });
 
 /// Spec: `#/components/schemas/PaginationData`
 #[cfg(any(feature = "billing", feature = "reporting"))]
@@ -4273,45 +2308,79 @@ impl From<&str> for ParakeetModels {
 #[cfg(any(feature = "call-control", feature = "speech"))]
 crate::codec::string_enum!(ParakeetModels);
 
-/// Specifies the type of audio provided in `audio_url` or `playback_content`.
-///
-/// Spec: `#/components/schemas/PlayAudioUrlRequest/properties/audio_type`
-#[cfg(any(feature = "call-control", feature = "speech"))]
+/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PlayAudioUrlRequestAudioType {
-    /// `mp3`
-    Mp3,
-    /// `wav`
-    Wav,
+pub enum ParametersType {
+    /// `object`
+    Object,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-#[cfg(any(feature = "call-control", feature = "speech"))]
-impl PlayAudioUrlRequestAudioType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl ParametersType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Mp3 => "mp3",
-            Self::Wav => "wav",
+            Self::Object => "object",
             Self::Unknown(other) => other,
         }
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "speech"))]
-impl From<&str> for PlayAudioUrlRequestAudioType {
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for ParametersType {
     fn from(value: &str) -> Self {
         match value {
-            "mp3" => Self::Mp3,
-            "wav" => Self::Wav,
+            "object" => Self::Object,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "speech"))]
-crate::codec::string_enum!(PlayAudioUrlRequestAudioType);
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(ParametersType);
+
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/record_type`
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberWithMessagingSettingsRecordType {
+    /// `messaging_phone_number`
+    MessagingPhoneNumber,
+    /// `messaging_settings`
+    MessagingSettings,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+impl PhoneNumberWithMessagingSettingsRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessagingPhoneNumber => "messaging_phone_number",
+            Self::MessagingSettings => "messaging_settings",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+impl From<&str> for PhoneNumberWithMessagingSettingsRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "messaging_phone_number" => Self::MessagingPhoneNumber,
+            "messaging_settings" => Self::MessagingSettings,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+crate::codec::string_enum!(PhoneNumberWithMessagingSettingsRecordType);
 
 /// Identifies the type of the resource.
 ///
@@ -4447,42 +2516,6 @@ impl crate::shape::Shaped for RcsToItem {
     };
 }
 
-/// The status of the recording. Only `completed` recordings are currently supported.
-///
-/// Spec: `#/components/schemas/RecordingResponseData/properties/status`
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RecordingResponseDataStatus {
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-impl RecordingResponseDataStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-impl From<&str> for RecordingResponseDataStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "voice-config"))]
-crate::codec::string_enum!(RecordingResponseDataStatus);
-
 /// The status of the recording transcription. Only `completed` has transcription text available.
 ///
 /// Spec: `#/components/schemas/RecordingTranscription/properties/status`
@@ -4522,6 +2555,54 @@ impl From<&str> for RecordingTranscriptionStatus {
 
 #[cfg(any(feature = "texml", feature = "voice-config"))]
 crate::codec::string_enum!(RecordingTranscriptionStatus);
+
+/// Status of the ledger billing group report
+///
+/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
+#[cfg(any(feature = "reporting", feature = "wireless"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReportStatus {
+    /// `pending`
+    Pending,
+    /// `complete`
+    Complete,
+    /// `failed`
+    Failed,
+    /// `deleted`
+    Deleted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "reporting", feature = "wireless"))]
+impl ReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "reporting", feature = "wireless"))]
+impl From<&str> for ReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "complete" => Self::Complete,
+            "failed" => Self::Failed,
+            "deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "reporting", feature = "wireless"))]
+crate::codec::string_enum!(ReportStatus);
 
 /// Customer-facing Letter-of-Authorization verification state. `approved` is required (alongside reputation status) before phone numbers can be added.
 ///
@@ -4659,7 +2740,41 @@ impl ResembleVoiceSettings {
 ///
 /// Spec: `#/components/schemas/ResembleVoiceSettings/properties/format`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-pub type ResembleVoiceSettingsFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResembleVoiceSettingsFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ResembleVoiceSettingsFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for ResembleVoiceSettingsFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(ResembleVoiceSettingsFormat);
 
 /// Audio precision format.
 ///
@@ -4860,6 +2975,118 @@ impl From<&str> for SipRegion {
 #[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(SipRegion);
 
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/CallControlApplicationInbound/properties/sip_subdomain_receive_settings`
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SipSubdomainReceiveSettings {
+    /// `only_my_connections`
+    OnlyMyConnections,
+    /// `from_anyone`
+    FromAnyone,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
+impl SipSubdomainReceiveSettings {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OnlyMyConnections => "only_my_connections",
+            Self::FromAnyone => "from_anyone",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
+impl From<&str> for SipSubdomainReceiveSettings {
+    fn from(value: &str) -> Self {
+        match value {
+            "only_my_connections" => Self::OnlyMyConnections,
+            "from_anyone" => Self::FromAnyone,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(
+    any(
+        feature = "call-control",
+        feature = "connections",
+        feature = "fax",
+        feature = "texml"
+    )
+)]
+crate::codec::string_enum!(SipSubdomainReceiveSettings);
+
+/// Specifies SIP transport protocol.
+///
+/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
+#[cfg(any(feature = "call-control", feature = "texml"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SipTransport {
+    /// `udp`
+    Udp,
+    /// `tcp`
+    Tcp,
+    /// `tls`
+    Tls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl SipTransport {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl From<&str> for SipTransport {
+    fn from(value: &str) -> Self {
+        match value {
+            "udp" => Self::Udp,
+            "tcp" => Self::Tcp,
+            "tls" => Self::Tls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+crate::codec::string_enum!(SipTransport);
+
 /// Spec: `#/components/schemas/soniox_models`
 #[cfg(any(feature = "call-control", feature = "speech"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -4893,44 +3120,6 @@ impl From<&str> for SonioxModels {
 
 #[cfg(any(feature = "call-control", feature = "speech"))]
 crate::codec::string_enum!(SonioxModels);
-
-/// Spec: `#/paths/~1audit_events/get/parameters/2/schema`
-#[cfg(any(feature = "account", feature = "messaging"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Sort {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "account", feature = "messaging"))]
-impl Sort {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "messaging"))]
-impl From<&str> for Sort {
-    fn from(value: &str) -> Self {
-        match value {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "account", feature = "messaging"))]
-crate::codec::string_enum!(Sort);
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/2/schema`
 #[cfg(any(feature = "call-control", feature = "connections"))]
@@ -4974,6 +3163,154 @@ impl From<&str> for SortConnection {
 #[cfg(any(feature = "call-control", feature = "connections"))]
 crate::codec::string_enum!(SortConnection);
 
+/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
+///
+/// Spec: `#/components/schemas/SpeakRequest/properties/language`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpeakRequestLanguage {
+    /// `arb`
+    Arb,
+    /// `cmn-CN`
+    CmnCn,
+    /// `cy-GB`
+    CyGb,
+    /// `da-DK`
+    DaDk,
+    /// `de-DE`
+    DeDe,
+    /// `en-AU`
+    EnAu,
+    /// `en-GB`
+    EnGb,
+    /// `en-GB-WLS`
+    EnGbWls,
+    /// `en-IN`
+    EnIn,
+    /// `en-US`
+    EnUs,
+    /// `es-ES`
+    EsEs,
+    /// `es-MX`
+    EsMx,
+    /// `es-US`
+    EsUs,
+    /// `fr-CA`
+    FrCa,
+    /// `fr-FR`
+    FrFr,
+    /// `hi-IN`
+    HiIn,
+    /// `is-IS`
+    IsIs,
+    /// `it-IT`
+    ItIt,
+    /// `ja-JP`
+    JaJp,
+    /// `ko-KR`
+    KoKr,
+    /// `nb-NO`
+    NbNo,
+    /// `nl-NL`
+    NlNl,
+    /// `pl-PL`
+    PlPl,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro-RO`
+    RoRo,
+    /// `ru-RU`
+    RuRu,
+    /// `sv-SE`
+    SvSe,
+    /// `tr-TR`
+    TrTr,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl SpeakRequestLanguage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Arb => "arb",
+            Self::CmnCn => "cmn-CN",
+            Self::CyGb => "cy-GB",
+            Self::DaDk => "da-DK",
+            Self::DeDe => "de-DE",
+            Self::EnAu => "en-AU",
+            Self::EnGb => "en-GB",
+            Self::EnGbWls => "en-GB-WLS",
+            Self::EnIn => "en-IN",
+            Self::EnUs => "en-US",
+            Self::EsEs => "es-ES",
+            Self::EsMx => "es-MX",
+            Self::EsUs => "es-US",
+            Self::FrCa => "fr-CA",
+            Self::FrFr => "fr-FR",
+            Self::HiIn => "hi-IN",
+            Self::IsIs => "is-IS",
+            Self::ItIt => "it-IT",
+            Self::JaJp => "ja-JP",
+            Self::KoKr => "ko-KR",
+            Self::NbNo => "nb-NO",
+            Self::NlNl => "nl-NL",
+            Self::PlPl => "pl-PL",
+            Self::PtBr => "pt-BR",
+            Self::PtPt => "pt-PT",
+            Self::RoRo => "ro-RO",
+            Self::RuRu => "ru-RU",
+            Self::SvSe => "sv-SE",
+            Self::TrTr => "tr-TR",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for SpeakRequestLanguage {
+    fn from(value: &str) -> Self {
+        match value {
+            "arb" => Self::Arb,
+            "cmn-CN" => Self::CmnCn,
+            "cy-GB" => Self::CyGb,
+            "da-DK" => Self::DaDk,
+            "de-DE" => Self::DeDe,
+            "en-AU" => Self::EnAu,
+            "en-GB" => Self::EnGb,
+            "en-GB-WLS" => Self::EnGbWls,
+            "en-IN" => Self::EnIn,
+            "en-US" => Self::EnUs,
+            "es-ES" => Self::EsEs,
+            "es-MX" => Self::EsMx,
+            "es-US" => Self::EsUs,
+            "fr-CA" => Self::FrCa,
+            "fr-FR" => Self::FrFr,
+            "hi-IN" => Self::HiIn,
+            "is-IS" => Self::IsIs,
+            "it-IT" => Self::ItIt,
+            "ja-JP" => Self::JaJp,
+            "ko-KR" => Self::KoKr,
+            "nb-NO" => Self::NbNo,
+            "nl-NL" => Self::NlNl,
+            "pl-PL" => Self::PlPl,
+            "pt-BR" => Self::PtBr,
+            "pt-PT" => Self::PtPt,
+            "ro-RO" => Self::RoRo,
+            "ru-RU" => Self::RuRu,
+            "sv-SE" => Self::SvSe,
+            "tr-TR" => Self::TrTr,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(SpeakRequestLanguage);
+
 /// Spec: `#/components/schemas/speechmatics_models`
 #[cfg(any(feature = "call-control", feature = "speech"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -5007,50 +3344,6 @@ impl From<&str> for SpeechmaticsModels {
 
 #[cfg(any(feature = "call-control", feature = "speech"))]
 crate::codec::string_enum!(SpeechmaticsModels);
-
-/// Specifies SIP transport protocol.
-///
-/// Spec: `#/components/schemas/StartSiprecRequest/properties/sip_transport`
-#[cfg(any(feature = "call-control", feature = "texml"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StartSiprecRequestSipTransport {
-    /// `udp`
-    Udp,
-    /// `tcp`
-    Tcp,
-    /// `tls`
-    Tls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl StartSiprecRequestSipTransport {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Tls => "tls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-impl From<&str> for StartSiprecRequestSipTransport {
-    fn from(value: &str) -> Self {
-        match value {
-            "udp" => Self::Udp,
-            "tcp" => Self::Tcp,
-            "tls" => Self::Tls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "call-control", feature = "texml"))]
-crate::codec::string_enum!(StartSiprecRequestSipTransport);
 
 /// Tracks to be included in the stream
 ///
@@ -5095,6 +3388,54 @@ impl From<&str> for StreamTrack {
 
 #[cfg(any(feature = "call-control", feature = "texml"))]
 crate::codec::string_enum!(StreamTrack);
+
+/// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
+///
+/// Spec: `#/components/schemas/CallRequest/properties/conference_config/properties/supervisor_role`
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SupervisorRole {
+    /// `barge`
+    Barge,
+    /// `monitor`
+    Monitor,
+    /// `none`
+    None,
+    /// `whisper`
+    Whisper,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl SupervisorRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Monitor => "monitor",
+            Self::None => "none",
+            Self::Whisper => "whisper",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl From<&str> for SupervisorRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "monitor" => Self::Monitor,
+            "none" => Self::None,
+            "whisper" => Self::Whisper,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(SupervisorRole);
 
 /// An enumeration.
 ///
@@ -5143,6 +3484,43 @@ impl From<&str> for T10dlcTaskStatus {
 
 #[cfg(any(feature = "10dlc", feature = "email"))]
 crate::codec::string_enum!(T10dlcTaskStatus);
+
+/// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TargetsVariant1Item {
+    /// The name of the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The destination number or SIP URI of the call.
+    pub to: String,
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for TargetsVariant1Item {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TargetsVariant1Item",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<String>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl TargetsVariant1Item {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<String>) -> Self {
+        Self { name: None, to: to.into() }
+    }
+}
 
 /// Spec: `#/components/schemas/telnyx_models`
 #[cfg(any(feature = "call-control", feature = "speech"))]
@@ -5318,42 +3696,6 @@ impl From<&str> for TexmlRecordingChannels {
     )
 )]
 crate::codec::string_enum!(TexmlRecordingChannels);
-
-/// The role of the messages author, in this case `tool`.
-///
-/// Spec: `#/components/schemas/ToolMessage/properties/role`
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ToolMessageRole {
-    /// `tool`
-    Tool,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl ToolMessageRole {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Tool => "tool",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-impl From<&str> for ToolMessageRole {
-    fn from(value: &str) -> Self {
-        match value {
-            "tool" => Self::Tool,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-crate::codec::string_enum!(ToolMessageRole);
 
 /// Spec: `#/components/schemas/TransferTool/properties/type`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
@@ -5548,6 +3890,202 @@ impl UserGroupReference {
     }
 }
 
+/// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection. Only applicable when using MiniMax voices.
+///
+/// Spec: `#/components/schemas/VoiceSettings/properties/language_boost`
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceSettingsLanguageBoost {
+    /// `auto`
+    Auto,
+    /// `Chinese`
+    Chinese,
+    /// `Chinese,Yue`
+    ChineseYue,
+    /// `English`
+    English,
+    /// `Arabic`
+    Arabic,
+    /// `Russian`
+    Russian,
+    /// `Spanish`
+    Spanish,
+    /// `French`
+    French,
+    /// `Portuguese`
+    Portuguese,
+    /// `German`
+    German,
+    /// `Turkish`
+    Turkish,
+    /// `Dutch`
+    Dutch,
+    /// `Ukrainian`
+    Ukrainian,
+    /// `Vietnamese`
+    Vietnamese,
+    /// `Indonesian`
+    Indonesian,
+    /// `Japanese`
+    Japanese,
+    /// `Italian`
+    Italian,
+    /// `Korean`
+    Korean,
+    /// `Thai`
+    Thai,
+    /// `Polish`
+    Polish,
+    /// `Romanian`
+    Romanian,
+    /// `Greek`
+    Greek,
+    /// `Czech`
+    Czech,
+    /// `Finnish`
+    Finnish,
+    /// `Hindi`
+    Hindi,
+    /// `Bulgarian`
+    Bulgarian,
+    /// `Danish`
+    Danish,
+    /// `Hebrew`
+    Hebrew,
+    /// `Malay`
+    Malay,
+    /// `Persian`
+    Persian,
+    /// `Slovak`
+    Slovak,
+    /// `Swedish`
+    Swedish,
+    /// `Croatian`
+    Croatian,
+    /// `Filipino`
+    Filipino,
+    /// `Hungarian`
+    Hungarian,
+    /// `Norwegian`
+    Norwegian,
+    /// `Slovenian`
+    Slovenian,
+    /// `Catalan`
+    Catalan,
+    /// `Nynorsk`
+    Nynorsk,
+    /// `Tamil`
+    Tamil,
+    /// `Afrikaans`
+    Afrikaans,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+impl VoiceSettingsLanguageBoost {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auto => "auto",
+            Self::Chinese => "Chinese",
+            Self::ChineseYue => "Chinese,Yue",
+            Self::English => "English",
+            Self::Arabic => "Arabic",
+            Self::Russian => "Russian",
+            Self::Spanish => "Spanish",
+            Self::French => "French",
+            Self::Portuguese => "Portuguese",
+            Self::German => "German",
+            Self::Turkish => "Turkish",
+            Self::Dutch => "Dutch",
+            Self::Ukrainian => "Ukrainian",
+            Self::Vietnamese => "Vietnamese",
+            Self::Indonesian => "Indonesian",
+            Self::Japanese => "Japanese",
+            Self::Italian => "Italian",
+            Self::Korean => "Korean",
+            Self::Thai => "Thai",
+            Self::Polish => "Polish",
+            Self::Romanian => "Romanian",
+            Self::Greek => "Greek",
+            Self::Czech => "Czech",
+            Self::Finnish => "Finnish",
+            Self::Hindi => "Hindi",
+            Self::Bulgarian => "Bulgarian",
+            Self::Danish => "Danish",
+            Self::Hebrew => "Hebrew",
+            Self::Malay => "Malay",
+            Self::Persian => "Persian",
+            Self::Slovak => "Slovak",
+            Self::Swedish => "Swedish",
+            Self::Croatian => "Croatian",
+            Self::Filipino => "Filipino",
+            Self::Hungarian => "Hungarian",
+            Self::Norwegian => "Norwegian",
+            Self::Slovenian => "Slovenian",
+            Self::Catalan => "Catalan",
+            Self::Nynorsk => "Nynorsk",
+            Self::Tamil => "Tamil",
+            Self::Afrikaans => "Afrikaans",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+impl From<&str> for VoiceSettingsLanguageBoost {
+    fn from(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "Chinese" => Self::Chinese,
+            "Chinese,Yue" => Self::ChineseYue,
+            "English" => Self::English,
+            "Arabic" => Self::Arabic,
+            "Russian" => Self::Russian,
+            "Spanish" => Self::Spanish,
+            "French" => Self::French,
+            "Portuguese" => Self::Portuguese,
+            "German" => Self::German,
+            "Turkish" => Self::Turkish,
+            "Dutch" => Self::Dutch,
+            "Ukrainian" => Self::Ukrainian,
+            "Vietnamese" => Self::Vietnamese,
+            "Indonesian" => Self::Indonesian,
+            "Japanese" => Self::Japanese,
+            "Italian" => Self::Italian,
+            "Korean" => Self::Korean,
+            "Thai" => Self::Thai,
+            "Polish" => Self::Polish,
+            "Romanian" => Self::Romanian,
+            "Greek" => Self::Greek,
+            "Czech" => Self::Czech,
+            "Finnish" => Self::Finnish,
+            "Hindi" => Self::Hindi,
+            "Bulgarian" => Self::Bulgarian,
+            "Danish" => Self::Danish,
+            "Hebrew" => Self::Hebrew,
+            "Malay" => Self::Malay,
+            "Persian" => Self::Persian,
+            "Slovak" => Self::Slovak,
+            "Swedish" => Self::Swedish,
+            "Croatian" => Self::Croatian,
+            "Filipino" => Self::Filipino,
+            "Hungarian" => Self::Hungarian,
+            "Norwegian" => Self::Norwegian,
+            "Slovenian" => Self::Slovenian,
+            "Catalan" => Self::Catalan,
+            "Nynorsk" => Self::Nynorsk,
+            "Tamil" => Self::Tamil,
+            "Afrikaans" => Self::Afrikaans,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control", feature = "conferences"))]
+crate::codec::string_enum!(VoiceSettingsLanguageBoost);
+
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/WebhookApiVersion`
@@ -5605,6 +4143,58 @@ pub type WebhookEventUrl = String;
 /// Spec: `#/components/schemas/WebhookTimeoutSecs`
 #[cfg(any(feature = "connections", feature = "fax"))]
 pub type WebhookTimeoutSecs = i64;
+
+/// The HTTP method to be used when calling the external tool.
+///
+/// Spec: `#/components/schemas/WebhookToolParams/properties/method`
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookToolParamsMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl WebhookToolParamsMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl From<&str> for WebhookToolParamsMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "DELETE" => Self::Delete,
+            "PATCH" => Self::Patch,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+crate::codec::string_enum!(WebhookToolParamsMethod);
 
 /// Spec: `#/components/schemas/WebhookTool/properties/type`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]

@@ -245,7 +245,26 @@ impl ConferenceGatherUsingAudioRequest {
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1gather_using_audio/post/responses/200/content/application~1json/schema`
-pub type ConferenceGatherUsingAudioResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceGatherUsingAudioResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(ConferenceGatherUsingAudioResponse { "data" => data });
+
+impl crate::shape::Shaped for ConferenceGatherUsingAudioResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceGatherUsingAudioResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Hold Request
 ///
@@ -379,42 +398,7 @@ impl crate::shape::Shaped for ConferenceParticipantResource {
 /// Status of the participant.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipant/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConferenceParticipantStatus {
-    /// `joining`
-    Joining,
-    /// `joined`
-    Joined,
-    /// `left`
-    Left,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ConferenceParticipantStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Joining => "joining",
-            Self::Joined => "joined",
-            Self::Left => "left",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ConferenceParticipantStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "joining" => Self::Joining,
-            "joined" => Self::Joined,
-            "left" => Self::Left,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ConferenceParticipantStatus);
+pub type ConferenceParticipantStatus = ParticipantStatus;
 
 /// Conference Play Request
 ///
@@ -514,6 +498,30 @@ crate::codec::string_enum!(ConferenceRegion);
 /// Spec: `#/paths/~1conferences/get/parameters/0/schema`
 pub type ConferenceRegion2 = ConferenceRegion;
 
+/// Conference Response
+///
+/// Spec: `#/paths/~1conferences/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceResponse {
+    pub data: Option<Conference>,
+}
+
+crate::codec::optional_fields!(ConferenceResponse { "data" => data });
+
+impl crate::shape::Shaped for ConferenceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceResponse",
+                &[crate::shape::field::<Option<Conference>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Conference Send DTMF Request
 ///
 /// Spec: `#/components/schemas/ConferenceSendDTMFRequest`
@@ -547,7 +555,26 @@ impl ConferenceSendDtmfRequest {
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
-pub type ConferenceSendDtmfResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSendDtmfResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(ConferenceSendDtmfResponse { "data" => data });
+
+impl crate::shape::Shaped for ConferenceSendDtmfResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSendDtmfResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Speak Request
 ///
@@ -609,10 +636,173 @@ impl ConferenceSpeakRequest {
     }
 }
 
+/// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
+///
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/language`
+pub type ConferenceSpeakRequestLanguage = SpeakRequestLanguage;
+
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
-pub type ConferenceSpeakRequestPayloadType = AwsProviderParamsTextType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceSpeakRequestPayloadType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceSpeakRequestPayloadType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceSpeakRequestPayloadType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceSpeakRequestPayloadType);
+
+/// The settings associated with the voice selected
+///
+/// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/voice_settings`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConferenceSpeakRequestVoiceSettings {
+    ElevenLabsVoiceSettings(ElevenLabsVoiceSettings),
+    TelnyxVoiceSettings(TelnyxVoiceSettings),
+    AwsVoiceSettings(AwsVoiceSettings),
+    MinimaxVoiceSettings(MinimaxVoiceSettings),
+    AzureVoiceSettings(AzureVoiceSettings),
+    RimeVoiceSettings(RimeVoiceSettings),
+    ResembleVoiceSettings(ResembleVoiceSettings),
+    InworldVoiceSettings(InworldVoiceSettings),
+    XaiVoiceSettings(XaiVoiceSettings),
+    /// A `type` value this version of the crate does not know, kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for ConferenceSpeakRequestVoiceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ElevenLabsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "elevenlabs", serializer)
+            }
+            Self::TelnyxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "telnyx", serializer)
+            }
+            Self::AwsVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "aws", serializer)
+            }
+            Self::MinimaxVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "minimax", serializer)
+            }
+            Self::AzureVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "azure", serializer)
+            }
+            Self::RimeVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "rime", serializer)
+            }
+            Self::ResembleVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "resemble", serializer)
+            }
+            Self::InworldVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "inworld", serializer)
+            }
+            Self::XaiVoiceSettings(v) => {
+                crate::codec::serialize_tagged(v, "type", "xai", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(serde_json::Value::as_str) {
+            Some("elevenlabs") => {
+                crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
+            }
+            Some("telnyx") => {
+                crate::codec::from_value(value).map(Self::TelnyxVoiceSettings)
+            }
+            Some("aws") => crate::codec::from_value(value).map(Self::AwsVoiceSettings),
+            Some("minimax") => {
+                crate::codec::from_value(value).map(Self::MinimaxVoiceSettings)
+            }
+            Some("azure") => {
+                crate::codec::from_value(value).map(Self::AzureVoiceSettings)
+            }
+            Some("rime") => crate::codec::from_value(value).map(Self::RimeVoiceSettings),
+            Some("resemble") => {
+                crate::codec::from_value(value).map(Self::ResembleVoiceSettings)
+            }
+            Some("inworld") => {
+                crate::codec::from_value(value).map(Self::InworldVoiceSettings)
+            }
+            Some("xai") => crate::codec::from_value(value).map(Self::XaiVoiceSettings),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+/// Status of the conference
+///
+/// Spec: `#/components/schemas/Conference/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceStatus {
+    /// `init`
+    Init,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Init => "init",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "init" => Self::Init,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceStatus);
 
 /// Conference Stop Request
 ///
@@ -728,7 +918,7 @@ impl CreateConferenceRequest {
 /// Whether a beep sound should be played when participants join and/or leave the conference.
 ///
 /// Spec: `#/components/schemas/CreateConferenceRequest/properties/beep_enabled`
-pub type CreateConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
+pub type CreateConferenceRequestBeepEnabled = BeepEnabled;
 
 /// Sets the region where the conference data will be hosted. Defaults to the region defined in user's data locality settings (Europe or US).
 ///
@@ -738,26 +928,7 @@ pub type CreateConferenceRequestRegion = ConferenceRegion;
 /// Conference Response
 ///
 /// Spec: `#/paths/~1conferences/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateConferenceResponse {
-    pub data: Option<Conference>,
-}
-
-crate::codec::optional_fields!(CreateConferenceResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateConferenceResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateConferenceResponse",
-                &[crate::shape::field::<Option<Conference>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateConferenceResponse = ConferenceResponse;
 
 /// End Conference Request
 ///
@@ -797,7 +968,26 @@ impl crate::shape::Shaped for EndConferenceResponse {
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1hold/post/responses/200/content/application~1json/schema`
-pub type HoldConferenceParticipantsResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HoldConferenceParticipantsResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(HoldConferenceParticipantsResponse { "data" => data });
+
+impl crate::shape::Shaped for HoldConferenceParticipantsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HoldConferenceParticipantsResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Join Conference Request
 ///
@@ -871,17 +1061,36 @@ impl JoinConferenceRequest {
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/beep_enabled`
-pub type JoinConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
+pub type JoinConferenceRequestBeepEnabled = BeepEnabled;
 
 /// Sets the joining participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/supervisor_role`
-pub type JoinConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
+pub type JoinConferenceRequestSupervisorRole = SupervisorRole;
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1join/post/responses/200/content/application~1json/schema`
-pub type JoinConferenceResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JoinConferenceResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(JoinConferenceResponse { "data" => data });
+
+impl crate::shape::Shaped for JoinConferenceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "JoinConferenceResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Leave Conference Request
 ///
@@ -915,12 +1124,31 @@ impl LeaveConferenceRequest {
 /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/LeaveConferenceRequest/properties/beep_enabled`
-pub type LeaveConferenceRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
+pub type LeaveConferenceRequestBeepEnabled = BeepEnabled;
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1leave/post/responses/200/content/application~1json/schema`
-pub type LeaveConferenceResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LeaveConferenceResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(LeaveConferenceResponse { "data" => data });
+
+impl crate::shape::Shaped for LeaveConferenceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LeaveConferenceResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1conferences~1{conference_id}~1participants/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1001,7 +1229,26 @@ impl crate::shape::Shaped for ListConferencesResponse {
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1mute/post/responses/200/content/application~1json/schema`
-pub type MuteConferenceParticipantsResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MuteConferenceParticipantsResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(MuteConferenceParticipantsResponse { "data" => data });
+
+impl crate::shape::Shaped for MuteConferenceParticipantsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MuteConferenceParticipantsResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Participant
 ///
@@ -1126,7 +1373,42 @@ crate::codec::string_enum!(ParticipantRecordType);
 /// The status of the participant with respect to the lifecycle within the conference
 ///
 /// Spec: `#/components/schemas/Participant/properties/status`
-pub type ParticipantStatus = ConferenceParticipantStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParticipantStatus {
+    /// `joining`
+    Joining,
+    /// `joined`
+    Joined,
+    /// `left`
+    Left,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ParticipantStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Joining => "joining",
+            Self::Joined => "joined",
+            Self::Left => "left",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ParticipantStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "joining" => Self::Joining,
+            "joined" => Self::Joined,
+            "left" => Self::Left,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ParticipantStatus);
 
 /// Pause Recording Request
 ///
@@ -1148,12 +1430,50 @@ crate::codec::optional_fields!(
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1record_pause/post/responses/200/content/application~1json/schema`
-pub type PauseConferenceRecordingResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PauseConferenceRecordingResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(PauseConferenceRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for PauseConferenceRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PauseConferenceRecordingResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1play/post/responses/200/content/application~1json/schema`
-pub type PlayConferenceAudioResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlayConferenceAudioResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(PlayConferenceAudioResponse { "data" => data });
+
+impl crate::shape::Shaped for PlayConferenceAudioResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PlayConferenceAudioResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Pause Recording Request
 ///
@@ -1175,17 +1495,55 @@ crate::codec::optional_fields!(
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1record_resume/post/responses/200/content/application~1json/schema`
-pub type ResumeConferenceRecordingResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResumeConferenceRecordingResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(ResumeConferenceRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for ResumeConferenceRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResumeConferenceRecordingResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveConferenceResponse = CreateConferenceResponse;
+pub type RetrieveConferenceResponse = ConferenceResponse;
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1speak/post/responses/200/content/application~1json/schema`
-pub type SpeakTextToConferenceResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpeakTextToConferenceResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(SpeakTextToConferenceResponse { "data" => data });
+
+impl crate::shape::Shaped for SpeakTextToConferenceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SpeakTextToConferenceResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Start Conference Recording Request
 ///
@@ -1236,27 +1594,142 @@ pub type StartConferenceRecordingRequestChannels = TexmlRecordingChannels;
 /// The audio file format used when storing the conference recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/format`
-pub type StartConferenceRecordingRequestFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartConferenceRecordingRequestFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartConferenceRecordingRequestFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartConferenceRecordingRequestFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartConferenceRecordingRequestFormat);
 
 /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/trim`
-pub type StartConferenceRecordingRequestTrim = AnswerRequestRecordTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartConferenceRecordingRequestTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl StartConferenceRecordingRequestTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for StartConferenceRecordingRequestTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(StartConferenceRecordingRequestTrim);
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1record_start/post/responses/200/content/application~1json/schema`
-pub type StartConferenceRecordingResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartConferenceRecordingResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(StartConferenceRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for StartConferenceRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartConferenceRecordingResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
-pub type StopConferenceAudioResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopConferenceAudioResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(StopConferenceAudioResponse { "data" => data });
+
+impl crate::shape::Shaped for StopConferenceAudioResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopConferenceAudioResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1record_stop/post/responses/200/content/application~1json/schema`
-pub type StopConferenceRecordingResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StopConferenceRecordingResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(StopConferenceRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for StopConferenceRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StopConferenceRecordingResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Stop Recording Request
 ///
@@ -1280,12 +1753,50 @@ crate::codec::optional_fields!(
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1unhold/post/responses/200/content/application~1json/schema`
-pub type UnholdConferenceParticipantsResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnholdConferenceParticipantsResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(UnholdConferenceParticipantsResponse { "data" => data });
+
+impl crate::shape::Shaped for UnholdConferenceParticipantsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnholdConferenceParticipantsResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1unmute/post/responses/200/content/application~1json/schema`
-pub type UnmuteConferenceParticipantsResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnmuteConferenceParticipantsResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(UnmuteConferenceParticipantsResponse { "data" => data });
+
+impl crate::shape::Shaped for UnmuteConferenceParticipantsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnmuteConferenceParticipantsResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Update Conference Participant Request
 ///
@@ -1309,7 +1820,7 @@ crate::codec::optional_fields!(
 /// Whether entry/exit beeps are enabled for this participant.
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/beep_enabled`
-pub type UpdateConferenceParticipantRequestBeepEnabled = CallRequestConferenceConfigBeepEnabled;
+pub type UpdateConferenceParticipantRequestBeepEnabled = BeepEnabled;
 
 /// Update Conference Request
 ///
@@ -1349,9 +1860,28 @@ impl UpdateConferenceRequest {
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".
 ///
 /// Spec: `#/components/schemas/UpdateConferenceRequest/properties/supervisor_role`
-pub type UpdateConferenceRequestSupervisorRole = CallRequestConferenceConfigSupervisorRole;
+pub type UpdateConferenceRequestSupervisorRole = SupervisorRole;
 
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1update/post/responses/200/content/application~1json/schema`
-pub type UpdateConferenceResponse = EndConferenceResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateConferenceResponse {
+    pub data: Option<ConferenceCommandResult>,
+}
+
+crate::codec::optional_fields!(UpdateConferenceResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdateConferenceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateConferenceResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -5,6 +5,11 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Registration Status Response
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
+pub type CheckRegistrationStatusResponse = RegistrationStatusResponse;
+
 /// Create Credential Connection Request
 ///
 /// Spec: `#/components/schemas/CreateCredentialConnectionRequest`
@@ -131,29 +136,20 @@ impl CreateCredentialConnectionRequest {
     }
 }
 
+/// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference`
+pub type CreateCredentialConnectionRequestSipUriCallingPreference = SipUriCallingPreference;
+
+/// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version`
+pub type CreateCredentialConnectionRequestWebhookApiVersion = ConnectionRequestWebhookApiVersion;
+
 /// Credential Connection Response
 ///
 /// Spec: `#/paths/~1credential_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCredentialConnectionResponse {
-    pub data: Option<CredentialConnection>,
-}
-
-crate::codec::optional_fields!(CreateCredentialConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateCredentialConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateCredentialConnectionResponse",
-                &[crate::shape::field::<Option<CredentialConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateCredentialConnectionResponse = CredentialConnectionResponse;
 
 /// Credential Connection
 ///
@@ -291,10 +287,34 @@ impl crate::shape::Shaped for CredentialConnection {
     };
 }
 
+/// Credential Connection Response
+///
+/// Spec: `#/paths/~1credential_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CredentialConnectionResponse {
+    pub data: Option<CredentialConnection>,
+}
+
+crate::codec::optional_fields!(CredentialConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for CredentialConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CredentialConnectionResponse",
+                &[crate::shape::field::<Option<CredentialConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/CredentialConnection/properties/sip_uri_calling_preference`
-pub type CredentialConnectionSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
+pub type CredentialConnectionSipUriCallingPreference = SipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -383,15 +403,20 @@ impl crate::shape::Shaped for CredentialInbound {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/CredentialInbound/properties/ani_number_format`
-pub type CredentialInboundAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+pub type CredentialInboundAniNumberFormat = AniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/CredentialInbound/properties/default_routing_method`
-pub type CredentialInboundDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
+pub type CredentialInboundDefaultRoutingMethod = DefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/CredentialInbound/properties/dnis_number_format`
-pub type CredentialInboundDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
+pub type CredentialInboundDnisNumberFormat = DnisNumberFormat;
+
+/// When enabled, allows multiple devices to ring simultaneously on incoming calls.
+///
+/// Spec: `#/components/schemas/CredentialInbound/properties/simultaneous_ringing`
+pub type CredentialInboundSimultaneousRinging = SimultaneousRinging;
 
 /// Credential Outbound
 ///
@@ -458,10 +483,22 @@ impl crate::shape::Shaped for CredentialOutbound {
     };
 }
 
+/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
+pub type CredentialOutboundAniOverrideType = AniOverrideType;
+
+/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
+///
+/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
+pub type CredentialOutboundT38ReinviteSource = T38ReinviteSource;
+
 /// Credential Connection Response
 ///
 /// Spec: `#/paths/~1credential_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteCredentialConnectionResponse = CreateCredentialConnectionResponse;
+pub type DeleteCredentialConnectionResponse = CredentialConnectionResponse;
 
 /// List Credential Connections Response
 ///
@@ -496,7 +533,7 @@ impl crate::shape::Shaped for ListCredentialConnectionsResponse {
 /// Credential Connection Response
 ///
 /// Spec: `#/paths/~1credential_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveCredentialConnectionResponse = CreateCredentialConnectionResponse;
+pub type RetrieveCredentialConnectionResponse = CredentialConnectionResponse;
 
 /// Update Credential Connection Request
 ///
@@ -567,7 +604,7 @@ crate::codec::optional_fields!(
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/UpdateCredentialConnectionRequest/properties/sip_uri_calling_preference`
-pub type UpdateCredentialConnectionRequestSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
+pub type UpdateCredentialConnectionRequestSipUriCallingPreference = SipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -577,4 +614,4 @@ pub type UpdateCredentialConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// Credential Connection Response
 ///
 /// Spec: `#/paths/~1credential_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateCredentialConnectionResponse = CreateCredentialConnectionResponse;
+pub type UpdateCredentialConnectionResponse = CredentialConnectionResponse;

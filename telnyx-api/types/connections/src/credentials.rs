@@ -8,31 +8,12 @@ use super::*;
 /// Telephony Credential Response
 ///
 /// Spec: `#/paths/~1telephony_credentials/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTelephonyCredentialResponse {
-    pub data: Option<TelephonyCredential>,
-}
-
-crate::codec::optional_fields!(CreateTelephonyCredentialResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateTelephonyCredentialResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateTelephonyCredentialResponse",
-                &[crate::shape::field::<Option<TelephonyCredential>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateTelephonyCredentialResponse = TelephonyCredentialResponse;
 
 /// Telephony Credential Response
 ///
 /// Spec: `#/paths/~1telephony_credentials~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteTelephonyCredentialResponse = CreateTelephonyCredentialResponse;
+pub type DeleteTelephonyCredentialResponse = TelephonyCredentialResponse;
 
 /// Get All Telephony Credential Response
 ///
@@ -67,7 +48,7 @@ impl crate::shape::Shaped for FindTelephonyCredentialsResponse {
 /// Telephony Credential Response
 ///
 /// Spec: `#/paths/~1telephony_credentials~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetTelephonyCredentialResponse = CreateTelephonyCredentialResponse;
+pub type GetTelephonyCredentialResponse = TelephonyCredentialResponse;
 
 /// On-demand Credential
 ///
@@ -159,6 +140,30 @@ impl TelephonyCredentialCreateRequest {
     }
 }
 
+/// Telephony Credential Response
+///
+/// Spec: `#/paths/~1telephony_credentials/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonyCredentialResponse {
+    pub data: Option<TelephonyCredential>,
+}
+
+crate::codec::optional_fields!(TelephonyCredentialResponse { "data" => data });
+
+impl crate::shape::Shaped for TelephonyCredentialResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonyCredentialResponse",
+                &[crate::shape::field::<Option<TelephonyCredential>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// TelephonyCredentialUpdateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialUpdateRequest`
@@ -199,9 +204,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1telephony_credentials/get/parameters/0/schema`
-pub type TelephonyCredentialsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TelephonyCredentialsPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    TelephonyCredentialsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Telephony Credential Response
 ///
 /// Spec: `#/paths/~1telephony_credentials~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateTelephonyCredentialResponse = CreateTelephonyCredentialResponse;
+pub type UpdateTelephonyCredentialResponse = TelephonyCredentialResponse;

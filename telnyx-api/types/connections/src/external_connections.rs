@@ -159,48 +159,10 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
-impl crate::shape::Shaped for CreateExternalConnectionRequestOutbound {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateExternalConnectionRequestOutbound",
-                &[
-                    crate::shape::field::<Option<i64>>("channel_limit"),
-                    crate::shape::field::<
-                        Option<ExternalVoiceIntegrationsOutboundVoiceProfileId>,
-                    >("outbound_voice_profile_id"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateExternalConnectionResponse {
-    pub data: Option<ExternalConnection>,
-}
-
-crate::codec::optional_fields!(CreateExternalConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateExternalConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateExternalConnectionResponse",
-                &[crate::shape::field::<Option<ExternalConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateExternalConnectionResponse = ExternalConnectionResponse;
 
 /// Create Upload Request
 ///
@@ -275,7 +237,38 @@ crate::codec::string_enum!(CreateExternalConnectionUploadRequestAdditionalUsages
 /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest/properties/usage`
-pub type CreateExternalConnectionUploadRequestUsage = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateExternalConnectionUploadRequestUsage {
+    /// `calling_user_assignment`
+    CallingUserAssignment,
+    /// `first_party_app_assignment`
+    FirstPartyAppAssignment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateExternalConnectionUploadRequestUsage {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallingUserAssignment => "calling_user_assignment",
+            Self::FirstPartyAppAssignment => "first_party_app_assignment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateExternalConnectionUploadRequestUsage {
+    fn from(value: &str) -> Self {
+        match value {
+            "calling_user_assignment" => Self::CallingUserAssignment,
+            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateExternalConnectionUploadRequestUsage);
 
 /// Create Upload request Response
 ///
@@ -345,7 +338,7 @@ impl crate::shape::Shaped for DeleteExternalConnectionLogMessageResponse {
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteExternalConnectionResponse = CreateExternalConnectionResponse;
+pub type DeleteExternalConnectionResponse = ExternalConnectionResponse;
 
 /// External Connection
 ///
@@ -425,7 +418,38 @@ impl crate::shape::Shaped for ExternalConnection {
 pub type ExternalConnectionInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/outbound`
-pub type ExternalConnectionOutbound = CreateExternalConnectionRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExternalConnectionOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<
+        ExternalVoiceIntegrationsOutboundVoiceProfileId,
+    >,
+}
+
+crate::codec::optional_fields!(
+    ExternalConnectionOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+impl crate::shape::Shaped for ExternalConnectionOutbound {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalConnectionOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Phone number details with relation to an external connection
 ///
@@ -529,6 +553,54 @@ impl From<&str> for ExternalConnectionPhoneNumberAcquiredCapabilitiesItem {
 
 crate::codec::string_enum!(ExternalConnectionPhoneNumberAcquiredCapabilitiesItem);
 
+/// Get External Connection Phone Number Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExternalConnectionPhoneNumberResponse {
+    pub data: Option<ExternalConnectionPhoneNumber>,
+}
+
+crate::codec::optional_fields!(ExternalConnectionPhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for ExternalConnectionPhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalConnectionPhoneNumberResponse",
+                &[crate::shape::field::<Option<ExternalConnectionPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// External Connection Response
+///
+/// Spec: `#/paths/~1external_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExternalConnectionResponse {
+    pub data: Option<ExternalConnection>,
+}
+
+crate::codec::optional_fields!(ExternalConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for ExternalConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalConnectionResponse",
+                &[crate::shape::field::<Option<ExternalConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/ExternalConnection/properties/webhook_api_version`
@@ -613,7 +685,17 @@ pub type ExternalVoiceIntegrationsIntId = String;
 pub type ExternalVoiceIntegrationsOutboundVoiceProfileId = String;
 
 /// Spec: `#/paths/~1external_connections/get/parameters/1/schema`
-pub type ExternalVoiceIntegrationsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExternalVoiceIntegrationsPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ExternalVoiceIntegrationsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Pagination Meta
 ///
@@ -684,7 +766,15 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/connection_name`
-pub type FilterConnectionsConsolidatedConnectionName = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConnectionsConsolidatedConnectionName {
+    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterConnectionsConsolidatedConnectionName { "contains" => contains }
+);
 
 /// If present, connections with `external_sip_connection` matching the given value will be returned.
 ///
@@ -694,7 +784,15 @@ pub type FilterConnectionsConsolidatedExternalSipConnection = ExternalSipConnect
 /// Phone number filter for connections. Note: Despite the 'contains' name, this requires a full E164 match per the original specification.
 ///
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/phone_number`
-pub type FilterConnectionsConsolidatedPhoneNumber = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConnectionsConsolidatedPhoneNumber {
+    /// If present, connections associated with the given phone_number will be returned. A full match is necessary with a e164 format.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterConnectionsConsolidatedPhoneNumber { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -713,7 +811,17 @@ crate::codec::optional_fields!(
 /// Telephone number filter operations for log messages. Use 'eq' for exact matches or 'contains' for partial matches.
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema/properties/telephone_number`
-pub type FilterLogMessagesConsolidatedTelephoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterLogMessagesConsolidatedTelephoneNumber {
+    /// The partial phone number to filter log messages for. Requires 3-15 digits.
+    pub contains: Option<String>,
+    /// The phone number to filter log messages for or "null" to filter for logs without a phone number
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterLogMessagesConsolidatedTelephoneNumber { "contains" => contains, "eq" => eq }
+);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -729,13 +837,37 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/civic_address_id`
-pub type FilterPhoneNumbersConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterPhoneNumbersConsolidatedCivicAddressId {
+    /// The civic address ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterPhoneNumbersConsolidatedCivicAddressId { "eq" => eq }
+);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/location_id`
-pub type FilterPhoneNumbersConsolidatedLocationId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterPhoneNumbersConsolidatedLocationId {
+    /// The location ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterPhoneNumbersConsolidatedLocationId { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/phone_number`
-pub type FilterPhoneNumbersConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterPhoneNumbersConsolidatedPhoneNumber {
+    /// The phone number to filter by (partial match)
+    pub contains: Option<String>,
+    /// The phone number to filter by (exact match)
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterPhoneNumbersConsolidatedPhoneNumber { "contains" => contains, "eq" => eq }
+);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -753,15 +885,37 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/civic_address_id`
-pub type FilterReleasesConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterReleasesConsolidatedCivicAddressId {
+    /// The civic address ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterReleasesConsolidatedCivicAddressId { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/location_id`
-pub type FilterReleasesConsolidatedLocationId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterReleasesConsolidatedLocationId {
+    /// The location ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterReleasesConsolidatedLocationId { "eq" => eq });
 
 /// Phone number filter operations. Use 'eq' for exact matches or 'contains' for partial matches.
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/phone_number`
-pub type FilterReleasesConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterReleasesConsolidatedPhoneNumber {
+    /// The partial phone number to filter by. Requires 3-15 digits.
+    pub contains: Option<String>,
+    /// The phone number to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterReleasesConsolidatedPhoneNumber { "contains" => contains, "eq" => eq }
+);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -773,7 +927,58 @@ pub struct FilterReleasesConsolidatedStatus {
 crate::codec::optional_fields!(FilterReleasesConsolidatedStatus { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status/properties/eq/items`
-pub type FilterReleasesConsolidatedStatusEqItem = ReleaseStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterReleasesConsolidatedStatusEqItem {
+    /// `pending_upload`
+    PendingUpload,
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `complete`
+    Complete,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterReleasesConsolidatedStatusEqItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingUpload => "pending_upload",
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::UnknownValue => "unknown",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterReleasesConsolidatedStatusEqItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending_upload" => Self::PendingUpload,
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "complete" => Self::Complete,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            "unknown" => Self::UnknownValue,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterReleasesConsolidatedStatusEqItem);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -790,13 +995,35 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/civic_address_id`
-pub type FilterUploadsConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterUploadsConsolidatedCivicAddressId {
+    /// The civic address ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterUploadsConsolidatedCivicAddressId { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/location_id`
-pub type FilterUploadsConsolidatedLocationId = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterUploadsConsolidatedLocationId {
+    /// The location ID to filter by
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterUploadsConsolidatedLocationId { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/phone_number`
-pub type FilterUploadsConsolidatedPhoneNumber = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterUploadsConsolidatedPhoneNumber {
+    /// The phone number to filter by (partial match)
+    pub contains: Option<String>,
+    /// The phone number to filter by (exact match)
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterUploadsConsolidatedPhoneNumber { "contains" => contains, "eq" => eq }
+);
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -808,7 +1035,50 @@ pub struct FilterUploadsConsolidatedStatus {
 crate::codec::optional_fields!(FilterUploadsConsolidatedStatus { "eq" => eq });
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status/properties/eq/items`
-pub type FilterUploadsConsolidatedStatusEqItem = TnUploadEntryStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterUploadsConsolidatedStatusEqItem {
+    /// `pending_upload`
+    PendingUpload,
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `success`
+    Success,
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterUploadsConsolidatedStatusEqItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingUpload => "pending_upload",
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterUploadsConsolidatedStatusEqItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending_upload" => Self::PendingUpload,
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "success" => Self::Success,
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterUploadsConsolidatedStatusEqItem);
 
 /// Get Civic Address Response
 ///
@@ -865,28 +1135,7 @@ impl crate::shape::Shaped for GetExternalConnectionLogMessageResponse {
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetExternalConnectionPhoneNumberResponse {
-    pub data: Option<ExternalConnectionPhoneNumber>,
-}
-
-crate::codec::optional_fields!(
-    GetExternalConnectionPhoneNumberResponse { "data" => data }
-);
-
-impl crate::shape::Shaped for GetExternalConnectionPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetExternalConnectionPhoneNumberResponse",
-                &[crate::shape::field::<Option<ExternalConnectionPhoneNumber>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetExternalConnectionPhoneNumberResponse = ExternalConnectionPhoneNumberResponse;
 
 /// Get Release Response
 ///
@@ -915,31 +1164,12 @@ impl crate::shape::Shaped for GetExternalConnectionReleaseResponse {
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetExternalConnectionResponse = CreateExternalConnectionResponse;
+pub type GetExternalConnectionResponse = ExternalConnectionResponse;
 
 /// Get Upload Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetExternalConnectionUploadResponse {
-    pub data: Option<Upload>,
-}
-
-crate::codec::optional_fields!(GetExternalConnectionUploadResponse { "data" => data });
-
-impl crate::shape::Shaped for GetExternalConnectionUploadResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetExternalConnectionUploadResponse",
-                &[crate::shape::field::<Option<Upload>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetExternalConnectionUploadResponse = UploadResponse;
 
 /// Get Uploads Status Response
 ///
@@ -1347,7 +1577,27 @@ impl crate::shape::Shaped for LogMessageMeta {
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
-pub type LogMessageSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogMessageSource {
+    /// JSON pointer (RFC6901) to the offending entity.
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(LogMessageSource { "pointer" => pointer });
+
+impl crate::shape::Shaped for LogMessageSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LogMessageSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Operator Connect Refresh Response
 ///
@@ -1384,7 +1634,34 @@ impl crate::shape::Shaped for OperatorConnectRefreshResponse {
 /// Operator Connect Refresh Response
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses/202/content/application~1json/schema`
-pub type OperatorConnectRefreshResponse2 = OperatorConnectRefreshResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OperatorConnectRefreshResponse2 {
+    /// A message describing the result of the operation
+    pub message: Option<String>,
+    /// Describes wether or not the operation was successful
+    pub success: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    OperatorConnectRefreshResponse2 { "message" => message, "success" => success }
+);
+
+impl crate::shape::Shaped for OperatorConnectRefreshResponse2 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OperatorConnectRefreshResponse2",
+                &[
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<bool>>("success"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The success responses of `OperatorConnectRefresh`, by shape.
 ///
@@ -1430,7 +1707,29 @@ impl crate::shape::Shaped for OperatorConnectRefreshResponse3 {
 /// Create Upload request Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1refresh/post/responses/200/content/application~1json/schema`
-pub type RefreshExternalConnectionUploadsResponse = DeleteExternalConnectionLogMessageResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RefreshExternalConnectionUploadsResponse {
+    /// Describes wether or not the operation was successful
+    pub success: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    RefreshExternalConnectionUploadsResponse { "success" => success }
+);
+
+impl crate::shape::Shaped for RefreshExternalConnectionUploadsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshExternalConnectionUploadsResponse",
+                &[crate::shape::field::<Option<bool>>("success")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Phone Number Release
 ///
@@ -1536,7 +1835,7 @@ crate::codec::string_enum!(ReleaseStatus);
 /// Get Upload Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}~1retry/post/responses/202/content/application~1json/schema`
-pub type RetryUploadResponse = GetExternalConnectionUploadResponse;
+pub type RetryUploadResponse = UploadResponse;
 
 /// TnReleaseEntry
 ///
@@ -1796,7 +2095,7 @@ crate::codec::optional_fields!(
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateExternalConnectionPhoneNumberResponse = GetExternalConnectionPhoneNumberResponse;
+pub type UpdateExternalConnectionPhoneNumberResponse = ExternalConnectionPhoneNumberResponse;
 
 /// Update External Connection Request
 ///
@@ -1874,7 +2173,7 @@ impl UpdateExternalConnectionRequestOutbound {
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateExternalConnectionResponse = CreateExternalConnectionResponse;
+pub type UpdateExternalConnectionResponse = ExternalConnectionResponse;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1locations~1{location_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1947,7 +2246,62 @@ impl crate::shape::Shaped for Upload {
 /// Available usages for the numbers in the upload on Microsoft Teams.
 ///
 /// Spec: `#/components/schemas/Upload/properties/available_usages/items`
-pub type UploadAvailableUsagesItem = CreateExternalConnectionUploadRequestAdditionalUsagesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UploadAvailableUsagesItem {
+    /// `calling_user_assignment`
+    CallingUserAssignment,
+    /// `first_party_app_assignment`
+    FirstPartyAppAssignment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UploadAvailableUsagesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CallingUserAssignment => "calling_user_assignment",
+            Self::FirstPartyAppAssignment => "first_party_app_assignment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UploadAvailableUsagesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "calling_user_assignment" => Self::CallingUserAssignment,
+            "first_party_app_assignment" => Self::FirstPartyAppAssignment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UploadAvailableUsagesItem);
+
+/// Get Upload Response
+///
+/// Spec: `#/paths/~1external_connections~1{id}~1uploads~1{ticket_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UploadResponse {
+    pub data: Option<Upload>,
+}
+
+crate::codec::optional_fields!(UploadResponse { "data" => data });
+
+impl crate::shape::Shaped for UploadResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UploadResponse",
+                &[crate::shape::field::<Option<Upload>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Represents the status of the upload on Microsoft Teams.
 ///

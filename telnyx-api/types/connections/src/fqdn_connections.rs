@@ -121,31 +121,12 @@ impl CreateFqdnConnectionRequest {
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateFqdnConnectionResponse {
-    pub data: Option<FqdnConnection>,
-}
-
-crate::codec::optional_fields!(CreateFqdnConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateFqdnConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateFqdnConnectionResponse",
-                &[crate::shape::field::<Option<FqdnConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateFqdnConnectionResponse = FqdnConnectionResponse;
 
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteFqdnConnectionResponse = CreateFqdnConnectionResponse;
+pub type DeleteFqdnConnectionResponse = FqdnConnectionResponse;
 
 /// FQDN Connection
 ///
@@ -335,6 +316,30 @@ impl crate::shape::Shaped for FqdnConnection {
     };
 }
 
+/// FQDN Connection Response
+///
+/// Spec: `#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FqdnConnectionResponse {
+    pub data: Option<FqdnConnection>,
+}
+
+crate::codec::optional_fields!(FqdnConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for FqdnConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FqdnConnectionResponse",
+                &[crate::shape::field::<Option<FqdnConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Inbound FQDN
 ///
 /// Spec: `#/components/schemas/InboundFqdn`
@@ -445,25 +450,60 @@ impl crate::shape::Shaped for InboundFqdn {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/ani_number_format`
-pub type InboundFqdnAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+pub type InboundFqdnAniNumberFormat = AniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or null, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/default_routing_method`
-pub type InboundFqdnDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
+pub type InboundFqdnDefaultRoutingMethod = DefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/InboundFqdn/properties/dnis_number_format`
-pub type InboundFqdnDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
+pub type InboundFqdnDnisNumberFormat = DnisNumberFormat;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/sip_region`
-pub type InboundFqdnSipRegion = CreateInboundIpRequestSipRegion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundFqdnSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundFqdnSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundFqdnSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundFqdnSipRegion);
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/InboundFqdn/properties/sip_subdomain_receive_settings`
-pub type InboundFqdnSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type InboundFqdnSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// List FQDN Connections Response
 ///
@@ -583,7 +623,7 @@ impl crate::shape::Shaped for OutboundFqdn {
 /// Specifies when we should apply your ani_override setting. Only applies when ani_override is not blank.
 ///
 /// Spec: `#/components/schemas/OutboundFqdn/properties/ani_override_type`
-pub type OutboundFqdnAniOverrideType = CredentialOutboundAniOverrideType;
+pub type OutboundFqdnAniOverrideType = AniOverrideType;
 
 /// Spec: `#/components/schemas/OutboundFqdn/properties/ip_authentication_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -622,12 +662,12 @@ crate::codec::string_enum!(OutboundFqdnIpAuthenticationMethod);
 /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite. By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
 ///
 /// Spec: `#/components/schemas/OutboundFqdn/properties/t38_reinvite_source`
-pub type OutboundFqdnT38ReinviteSource = CredentialOutboundT38ReinviteSource;
+pub type OutboundFqdnT38ReinviteSource = T38ReinviteSource;
 
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveFqdnConnectionResponse = CreateFqdnConnectionResponse;
+pub type RetrieveFqdnConnectionResponse = FqdnConnectionResponse;
 
 /// Update FQDN Connection Request
 ///
@@ -686,4 +726,4 @@ crate::codec::optional_fields!(
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateFqdnConnectionResponse = CreateFqdnConnectionResponse;
+pub type UpdateFqdnConnectionResponse = FqdnConnectionResponse;

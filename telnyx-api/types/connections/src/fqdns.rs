@@ -44,18 +44,28 @@ impl CreateFqdnRequest {
 /// FQDN Response
 ///
 /// Spec: `#/paths/~1fqdns/post/responses/201/content/application~1json/schema`
+pub type CreateFqdnResponse = FqdnResponse;
+
+/// FQDN Response
+///
+/// Spec: `#/paths/~1fqdns~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteFqdnResponse = FqdnResponse;
+
+/// FQDN Response
+///
+/// Spec: `#/paths/~1fqdns/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateFqdnResponse {
+pub struct FqdnResponse {
     pub data: Option<Fqdn>,
 }
 
-crate::codec::optional_fields!(CreateFqdnResponse { "data" => data });
+crate::codec::optional_fields!(FqdnResponse { "data" => data });
 
-impl crate::shape::Shaped for CreateFqdnResponse {
+impl crate::shape::Shaped for FqdnResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateFqdnResponse",
+                "FqdnResponse",
                 &[crate::shape::field::<Option<Fqdn>>("data")],
                 false,
             );
@@ -64,11 +74,6 @@ impl crate::shape::Shaped for CreateFqdnResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// FQDN Response
-///
-/// Spec: `#/paths/~1fqdns~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteFqdnResponse = CreateFqdnResponse;
 
 /// Spec: `#/paths/~1fqdns/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,7 +124,7 @@ impl crate::shape::Shaped for ListFqdnsResponse {
 /// FQDN Response
 ///
 /// Spec: `#/paths/~1fqdns~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveFqdnResponse = CreateFqdnResponse;
+pub type RetrieveFqdnResponse = FqdnResponse;
 
 /// Update FQDN Request
 ///
@@ -144,4 +149,4 @@ crate::codec::optional_fields!(
 /// FQDN Response
 ///
 /// Spec: `#/paths/~1fqdns~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateFqdnResponse = CreateFqdnResponse;
+pub type UpdateFqdnResponse = FqdnResponse;

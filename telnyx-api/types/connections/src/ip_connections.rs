@@ -55,10 +55,63 @@ crate::codec::optional_fields!(
     "timeout_1xx_secs" => timeout_1xx_secs, "timeout_2xx_secs" => timeout_2xx_secs }
 );
 
+/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
+pub type CreateInboundIpRequestAniNumberFormat = AniNumberFormat;
+
+/// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
+pub type CreateInboundIpRequestDefaultRoutingMethod = DefaultRoutingMethod;
+
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
+pub type CreateInboundIpRequestDnisNumberFormat = DnisNumberFormat;
+
+/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
+///
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateInboundIpRequestSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateInboundIpRequestSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateInboundIpRequestSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
+
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings`
-pub type CreateInboundIpRequestSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type CreateInboundIpRequestSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Create IP Connection Request
 ///
@@ -132,31 +185,12 @@ pub type CreateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// Ip Connection Response
 ///
 /// Spec: `#/paths/~1ip_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateIpConnectionResponse {
-    pub data: Option<IpConnection>,
-}
-
-crate::codec::optional_fields!(CreateIpConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateIpConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateIpConnectionResponse",
-                &[crate::shape::field::<Option<IpConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateIpConnectionResponse = IpConnectionResponse;
 
 /// Ip Connection Response
 ///
 /// Spec: `#/paths/~1ip_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteIpConnectionResponse = CreateIpConnectionResponse;
+pub type DeleteIpConnectionResponse = IpConnectionResponse;
 
 /// Inbound Ip
 ///
@@ -261,25 +295,60 @@ impl crate::shape::Shaped for InboundIp {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/ani_number_format`
-pub type InboundIpAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+pub type InboundIpAniNumberFormat = AniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/default_routing_method`
-pub type InboundIpDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
+pub type InboundIpDefaultRoutingMethod = DefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/InboundIp/properties/dnis_number_format`
-pub type InboundIpDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
+pub type InboundIpDnisNumberFormat = DnisNumberFormat;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/sip_region`
-pub type InboundIpSipRegion = CreateInboundIpRequestSipRegion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundIpSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundIpSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundIpSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundIpSipRegion);
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/InboundIp/properties/sip_subdomain_receive_settings`
-pub type InboundIpSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type InboundIpSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Ip Connection
 ///
@@ -410,6 +479,30 @@ impl crate::shape::Shaped for IpConnection {
     };
 }
 
+/// Ip Connection Response
+///
+/// Spec: `#/paths/~1ip_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IpConnectionResponse {
+    pub data: Option<IpConnection>,
+}
+
+crate::codec::optional_fields!(IpConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for IpConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IpConnectionResponse",
+                &[crate::shape::field::<Option<IpConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/IpConnection/properties/transport_protocol`
@@ -529,7 +622,7 @@ impl crate::shape::Shaped for OutboundIp {
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
 ///
 /// Spec: `#/components/schemas/OutboundIp/properties/ani_override_type`
-pub type OutboundIpAniOverrideType = CredentialOutboundAniOverrideType;
+pub type OutboundIpAniOverrideType = AniOverrideType;
 
 /// Spec: `#/components/schemas/OutboundIp/properties/ip_authentication_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -570,12 +663,12 @@ crate::codec::string_enum!(OutboundIpIpAuthenticationMethod);
 /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
 ///
 /// Spec: `#/components/schemas/OutboundIp/properties/t38_reinvite_source`
-pub type OutboundIpT38ReinviteSource = CredentialOutboundT38ReinviteSource;
+pub type OutboundIpT38ReinviteSource = T38ReinviteSource;
 
 /// Ip Connection Response
 ///
 /// Spec: `#/paths/~1ip_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveIpConnectionResponse = CreateIpConnectionResponse;
+pub type RetrieveIpConnectionResponse = IpConnectionResponse;
 
 /// Update Ip Connection Request
 ///
@@ -649,4 +742,4 @@ pub type UpdateIpConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// Ip Connection Response
 ///
 /// Spec: `#/paths/~1ip_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateIpConnectionResponse = CreateIpConnectionResponse;
+pub type UpdateIpConnectionResponse = IpConnectionResponse;

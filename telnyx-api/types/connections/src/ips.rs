@@ -34,31 +34,12 @@ impl CreateIpRequest {
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateIpResponse {
-    pub data: Option<Ip>,
-}
-
-crate::codec::optional_fields!(CreateIpResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateIpResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateIpResponse",
-                &[crate::shape::field::<Option<Ip>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateIpResponse = IpResponse;
 
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteIpResponse = CreateIpResponse;
+pub type DeleteIpResponse = IpResponse;
 
 /// Ip
 ///
@@ -101,6 +82,30 @@ impl crate::shape::Shaped for Ip {
                     crate::shape::field::<Option<String>>("record_type"),
                     crate::shape::field::<Option<String>>("updated_at"),
                 ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Ip Response
+///
+/// Spec: `#/paths/~1ips/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IpResponse {
+    pub data: Option<Ip>,
+}
+
+crate::codec::optional_fields!(IpResponse { "data" => data });
+
+impl crate::shape::Shaped for IpResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IpResponse",
+                &[crate::shape::field::<Option<Ip>>("data")],
                 false,
             );
             &SHAPE
@@ -156,7 +161,7 @@ impl crate::shape::Shaped for ListIpsResponse {
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveIpResponse = CreateIpResponse;
+pub type RetrieveIpResponse = IpResponse;
 
 /// Update Ip Request
 ///
@@ -187,4 +192,4 @@ impl UpdateIpRequest {
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateIpResponse = CreateIpResponse;
+pub type UpdateIpResponse = IpResponse;

@@ -6,29 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateMobileVoiceConnectionResponse {
-    pub data: Option<MobileVoiceConnection>,
-}
-
-crate::codec::optional_fields!(CreateMobileVoiceConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateMobileVoiceConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateMobileVoiceConnectionResponse",
-                &[crate::shape::field::<Option<MobileVoiceConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateMobileVoiceConnectionResponse = MobileVoiceConnectionResponse;
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteMobileVoiceConnectionResponse = CreateMobileVoiceConnectionResponse;
+pub type DeleteMobileVoiceConnectionResponse = MobileVoiceConnectionResponse;
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -201,6 +182,28 @@ impl From<&str> for MobileVoiceConnectionRecordType {
 
 crate::codec::string_enum!(MobileVoiceConnectionRecordType);
 
+/// Spec: `#/paths/~1v2~1mobile_voice_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobileVoiceConnectionResponse {
+    pub data: Option<MobileVoiceConnection>,
+}
+
+crate::codec::optional_fields!(MobileVoiceConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for MobileVoiceConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobileVoiceConnectionResponse",
+                &[crate::shape::field::<Option<MobileVoiceConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/MobileVoiceConnectionUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileVoiceConnectionUpdate {
@@ -271,7 +274,7 @@ impl crate::shape::Shaped for MobileVoiceConnectionsPaginationMeta {
 }
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveMobileVoiceConnectionResponse = CreateMobileVoiceConnectionResponse;
+pub type RetrieveMobileVoiceConnectionResponse = MobileVoiceConnectionResponse;
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateMobileVoiceConnectionResponse = CreateMobileVoiceConnectionResponse;
+pub type UpdateMobileVoiceConnectionResponse = MobileVoiceConnectionResponse;

@@ -309,4 +309,14 @@ impl crate::shape::Shaped for PushCredentialResponse {
 }
 
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/0/schema`
-pub type PushNotificationsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PushNotificationsPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    PushNotificationsPageConsolidated { "number" => number, "size" => size }
+);

@@ -5,165 +5,99 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// `/data/attributes/<field>` for changeset/Params; `/<field>` for query-param errors.
+/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
-/// Spec: `#/components/schemas/BlocksErrorObject/properties/source`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BlocksErrorObjectSource {
-    pub pointer: Option<String>,
-}
-
-crate::codec::optional_fields!(BlocksErrorObjectSource { "pointer" => pointer });
-
-impl crate::shape::Shaped for BlocksErrorObjectSource {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "BlocksErrorObjectSource",
-                &[crate::shape::field::<Option<String>>("pointer")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Registration Status Response
-///
-/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CheckRegistrationStatusResponse {
-    /// Registration Status
-    pub data: Option<CheckRegistrationStatusResponseData>,
-}
-
-crate::codec::optional_fields!(CheckRegistrationStatusResponse { "data" => data });
-
-impl crate::shape::Shaped for CheckRegistrationStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CheckRegistrationStatusResponse",
-                &[
-                    crate::shape::field::<
-                        Option<CheckRegistrationStatusResponseData>,
-                    >("data"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Registration Status
-///
-/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CheckRegistrationStatusResponseData {
-    /// The ip used during the SIP connection
-    pub ip_address: Option<String>,
-    /// ISO 8601 formatted date indicating when the resource was last updated.
-    pub last_registration: Option<String>,
-    /// The port of the SIP connection
-    pub port: Option<i64>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-    /// The user name of the SIP connection
-    pub sip_username: Option<String>,
-    /// The current registration status of your SIP connection
-    pub status: Option<CheckRegistrationStatusResponseDataStatus>,
-    /// The protocol of the SIP connection
-    pub transport: Option<String>,
-    /// The user agent of the SIP connection
-    pub user_agent: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CheckRegistrationStatusResponseData { "ip_address" => ip_address, "last_registration"
-    => last_registration, "port" => port, "record_type" => record_type, "sip_username" =>
-    sip_username, "status" => status, "transport" => transport, "user_agent" =>
-    user_agent }
-);
-
-impl crate::shape::Shaped for CheckRegistrationStatusResponseData {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CheckRegistrationStatusResponseData",
-                &[
-                    crate::shape::field::<Option<String>>("ip_address"),
-                    crate::shape::field::<Option<String>>("last_registration"),
-                    crate::shape::field::<Option<i64>>("port"),
-                    crate::shape::field::<Option<String>>("record_type"),
-                    crate::shape::field::<Option<String>>("sip_username"),
-                    crate::shape::field::<
-                        Option<CheckRegistrationStatusResponseDataStatus>,
-                    >("status"),
-                    crate::shape::field::<Option<String>>("transport"),
-                    crate::shape::field::<Option<String>>("user_agent"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// The current registration status of your SIP connection
-///
-/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
+/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckRegistrationStatusResponseDataStatus {
-    /// `Not Applicable`
-    NotApplicable,
-    /// `Not Registered`
-    NotRegistered,
-    /// `Failed`
-    Failed,
-    /// `Expired`
-    Expired,
-    /// `Registered`
-    Registered,
-    /// `Unregistered`
-    Unregistered,
+pub enum AniNumberFormat {
+    /// `+E.164`
+    PlusE164,
+    /// `E.164`
+    E164,
+    /// `+E.164-national`
+    PlusE164National,
+    /// `E.164-national`
+    E164National,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CheckRegistrationStatusResponseDataStatus {
+impl AniNumberFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::NotApplicable => "Not Applicable",
-            Self::NotRegistered => "Not Registered",
-            Self::Failed => "Failed",
-            Self::Expired => "Expired",
-            Self::Registered => "Registered",
-            Self::Unregistered => "Unregistered",
+            Self::PlusE164 => "+E.164",
+            Self::E164 => "E.164",
+            Self::PlusE164National => "+E.164-national",
+            Self::E164National => "E.164-national",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CheckRegistrationStatusResponseDataStatus {
+impl From<&str> for AniNumberFormat {
     fn from(value: &str) -> Self {
         match value {
-            "Not Applicable" => Self::NotApplicable,
-            "Not Registered" => Self::NotRegistered,
-            "Failed" => Self::Failed,
-            "Expired" => Self::Expired,
-            "Registered" => Self::Registered,
-            "Unregistered" => Self::Unregistered,
+            "+E.164" => Self::PlusE164,
+            "E.164" => Self::E164,
+            "+E.164-national" => Self::PlusE164National,
+            "E.164-national" => Self::E164National,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CheckRegistrationStatusResponseDataStatus);
+crate::codec::string_enum!(AniNumberFormat);
+
+/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AniOverrideType {
+    /// `always`
+    Always,
+    /// `normal`
+    Normal,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AniOverrideType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::Normal => "normal",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AniOverrideType {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "normal" => Self::Normal,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AniOverrideType);
+
+/// Registration Status
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
+pub type CheckRegistrationStatusResponseData = RegistrationStatusResponseData;
+
+/// The current registration status of your SIP connection
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
+pub type CheckRegistrationStatusResponseDataStatus = RegistrationStatusResponseDataStatus;
 
 /// The uuid of the push credential for Android
 ///
@@ -312,6 +246,46 @@ impl From<&str> for ConnectionNoiseSuppressionDetailsEngine {
 
 crate::codec::string_enum!(ConnectionNoiseSuppressionDetailsEngine);
 
+/// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConnectionRequestWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `texml`
+    Texml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConnectionRequestWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Texml => "texml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConnectionRequestWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "texml" => Self::Texml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConnectionRequestWebhookApiVersion);
+
 /// Connection RTCP Settings
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings`
@@ -403,7 +377,15 @@ crate::codec::optional_fields!(
 /// Filter by connection_name using nested operations
 ///
 /// Spec: `#/paths/~1connections/get/parameters/0/schema/properties/connection_name`
-pub type ConnectionsFilterConsolidatedConnectionName = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionsFilterConsolidatedConnectionName {
+    /// If present, connections with `connection_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConnectionsFilterConsolidatedConnectionName { "contains" => contains }
+);
 
 /// Identifies the associated outbound voice profile.
 ///
@@ -411,7 +393,17 @@ pub type ConnectionsFilterConsolidatedConnectionName = FilterConsolidatedStreetA
 pub type ConnectionsOutboundVoiceProfileId = String;
 
 /// Spec: `#/paths/~1connections/get/parameters/1/schema`
-pub type ConnectionsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionsPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ConnectionsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Pagination Meta
 ///
@@ -451,135 +443,11 @@ impl crate::shape::Shaped for ConnectionsPaginationMeta {
 /// Spec: `#/paths/~1connections/get/parameters/2/schema`
 pub type ConnectionsSortConnection = SortConnection;
 
-/// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
-///
-/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCredentialConnectionRequestSipUriCallingPreference {
-    /// `disabled`
-    Disabled,
-    /// `unrestricted`
-    Unrestricted,
-    /// `internal`
-    Internal,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCredentialConnectionRequestSipUriCallingPreference {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Unrestricted => "unrestricted",
-            Self::Internal => "internal",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCredentialConnectionRequestSipUriCallingPreference {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "unrestricted" => Self::Unrestricted,
-            "internal" => Self::Internal,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCredentialConnectionRequestSipUriCallingPreference);
-
-/// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
-///
-/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateCredentialConnectionRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `texml`
-    Texml,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateCredentialConnectionRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Texml => "texml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateCredentialConnectionRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "texml" => Self::Texml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateCredentialConnectionRequestWebhookApiVersion);
-
-/// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/ani_number_format`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestAniNumberFormat {
-    /// `+E.164`
-    PlusE164,
-    /// `E.164`
-    E164,
-    /// `+E.164-national`
-    PlusE164National,
-    /// `E.164-national`
-    E164National,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestAniNumberFormat {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlusE164 => "+E.164",
-            Self::E164 => "E.164",
-            Self::PlusE164National => "+E.164-national",
-            Self::E164National => "E.164-national",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestAniNumberFormat {
-    fn from(value: &str) -> Self {
-        match value {
-            "+E.164" => Self::PlusE164,
-            "E.164" => Self::E164,
-            "+E.164-national" => Self::PlusE164National,
-            "E.164-national" => Self::E164National,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestAniNumberFormat);
-
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest/properties/default_routing_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDefaultRoutingMethod {
+pub enum DefaultRoutingMethod {
     /// `sequential`
     Sequential,
     /// `round-robin`
@@ -588,7 +456,7 @@ pub enum CreateInboundIpRequestDefaultRoutingMethod {
     Unknown(String),
 }
 
-impl CreateInboundIpRequestDefaultRoutingMethod {
+impl DefaultRoutingMethod {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -599,7 +467,7 @@ impl CreateInboundIpRequestDefaultRoutingMethod {
     }
 }
 
-impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
+impl From<&str> for DefaultRoutingMethod {
     fn from(value: &str) -> Self {
         match value {
             "sequential" => Self::Sequential,
@@ -609,11 +477,11 @@ impl From<&str> for CreateInboundIpRequestDefaultRoutingMethod {
     }
 }
 
-crate::codec::string_enum!(CreateInboundIpRequestDefaultRoutingMethod);
+crate::codec::string_enum!(DefaultRoutingMethod);
 
 /// Spec: `#/components/schemas/CreateInboundIpRequest/properties/dnis_number_format`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestDnisNumberFormat {
+pub enum DnisNumberFormat {
     /// `+e164`
     PlusE164,
     /// `e164`
@@ -626,7 +494,7 @@ pub enum CreateInboundIpRequestDnisNumberFormat {
     Unknown(String),
 }
 
-impl CreateInboundIpRequestDnisNumberFormat {
+impl DnisNumberFormat {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -639,7 +507,7 @@ impl CreateInboundIpRequestDnisNumberFormat {
     }
 }
 
-impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
+impl From<&str> for DnisNumberFormat {
     fn from(value: &str) -> Self {
         match value {
             "+e164" => Self::PlusE164,
@@ -651,177 +519,7 @@ impl From<&str> for CreateInboundIpRequestDnisNumberFormat {
     }
 }
 
-crate::codec::string_enum!(CreateInboundIpRequestDnisNumberFormat);
-
-/// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
-///
-/// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_region`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateInboundIpRequestSipRegion {
-    /// `US`
-    Us,
-    /// `Europe`
-    Europe,
-    /// `Australia`
-    Australia,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateInboundIpRequestSipRegion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Us => "US",
-            Self::Europe => "Europe",
-            Self::Australia => "Australia",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateInboundIpRequestSipRegion {
-    fn from(value: &str) -> Self {
-        match value {
-            "US" => Self::Us,
-            "Europe" => Self::Europe,
-            "Australia" => Self::Australia,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateInboundIpRequestSipRegion);
-
-/// When enabled, allows multiple devices to ring simultaneously on incoming calls.
-///
-/// Spec: `#/components/schemas/CredentialInbound/properties/simultaneous_ringing`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialInboundSimultaneousRinging {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialInboundSimultaneousRinging {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialInboundSimultaneousRinging {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "enabled" => Self::Enabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialInboundSimultaneousRinging);
-
-/// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/ani_override_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundAniOverrideType {
-    /// `always`
-    Always,
-    /// `normal`
-    Normal,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundAniOverrideType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Normal => "normal",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundAniOverrideType {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "normal" => Self::Normal,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundAniOverrideType);
-
-/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
-///
-/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
-///
-/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CredentialOutboundT38ReinviteSource {
-    /// `telnyx`
-    Telnyx,
-    /// `customer`
-    Customer,
-    /// `disabled`
-    Disabled,
-    /// `passthru`
-    Passthru,
-    /// `caller-passthru`
-    CallerPassthru,
-    /// `callee-passthru`
-    CalleePassthru,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CredentialOutboundT38ReinviteSource {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Customer => "customer",
-            Self::Disabled => "disabled",
-            Self::Passthru => "passthru",
-            Self::CallerPassthru => "caller-passthru",
-            Self::CalleePassthru => "callee-passthru",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CredentialOutboundT38ReinviteSource {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "customer" => Self::Customer,
-            "disabled" => Self::Disabled,
-            "passthru" => Self::Passthru,
-            "caller-passthru" => Self::CallerPassthru,
-            "callee-passthru" => Self::CalleePassthru,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CredentialOutboundT38ReinviteSource);
+crate::codec::string_enum!(DnisNumberFormat);
 
 /// Enable use of SRTP for encryption. Cannot be set if the transport_portocol is TLS.
 ///
@@ -906,3 +604,269 @@ impl crate::shape::Shaped for Fqdn {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Registration Status Response
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegistrationStatusResponse {
+    /// Registration Status
+    pub data: Option<CheckRegistrationStatusResponseData>,
+}
+
+crate::codec::optional_fields!(RegistrationStatusResponse { "data" => data });
+
+impl crate::shape::Shaped for RegistrationStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegistrationStatusResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CheckRegistrationStatusResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Registration Status
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegistrationStatusResponseData {
+    /// The ip used during the SIP connection
+    pub ip_address: Option<String>,
+    /// ISO 8601 formatted date indicating when the resource was last updated.
+    pub last_registration: Option<String>,
+    /// The port of the SIP connection
+    pub port: Option<i64>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+    /// The user name of the SIP connection
+    pub sip_username: Option<String>,
+    /// The current registration status of your SIP connection
+    pub status: Option<CheckRegistrationStatusResponseDataStatus>,
+    /// The protocol of the SIP connection
+    pub transport: Option<String>,
+    /// The user agent of the SIP connection
+    pub user_agent: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RegistrationStatusResponseData { "ip_address" => ip_address, "last_registration" =>
+    last_registration, "port" => port, "record_type" => record_type, "sip_username" =>
+    sip_username, "status" => status, "transport" => transport, "user_agent" =>
+    user_agent }
+);
+
+impl crate::shape::Shaped for RegistrationStatusResponseData {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegistrationStatusResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("last_registration"),
+                    crate::shape::field::<Option<i64>>("port"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sip_username"),
+                    crate::shape::field::<
+                        Option<CheckRegistrationStatusResponseDataStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("transport"),
+                    crate::shape::field::<Option<String>>("user_agent"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// The current registration status of your SIP connection
+///
+/// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegistrationStatusResponseDataStatus {
+    /// `Not Applicable`
+    NotApplicable,
+    /// `Not Registered`
+    NotRegistered,
+    /// `Failed`
+    Failed,
+    /// `Expired`
+    Expired,
+    /// `Registered`
+    Registered,
+    /// `Unregistered`
+    Unregistered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RegistrationStatusResponseDataStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotApplicable => "Not Applicable",
+            Self::NotRegistered => "Not Registered",
+            Self::Failed => "Failed",
+            Self::Expired => "Expired",
+            Self::Registered => "Registered",
+            Self::Unregistered => "Unregistered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RegistrationStatusResponseDataStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "Not Applicable" => Self::NotApplicable,
+            "Not Registered" => Self::NotRegistered,
+            "Failed" => Self::Failed,
+            "Expired" => Self::Expired,
+            "Registered" => Self::Registered,
+            "Unregistered" => Self::Unregistered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RegistrationStatusResponseDataStatus);
+
+/// When enabled, allows multiple devices to ring simultaneously on incoming calls.
+///
+/// Spec: `#/components/schemas/CredentialInbound/properties/simultaneous_ringing`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimultaneousRinging {
+    /// `disabled`
+    Disabled,
+    /// `enabled`
+    Enabled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimultaneousRinging {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Enabled => "enabled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimultaneousRinging {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "enabled" => Self::Enabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimultaneousRinging);
+
+/// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
+///
+/// Spec: `#/components/schemas/CreateCredentialConnectionRequest/properties/sip_uri_calling_preference`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SipUriCallingPreference {
+    /// `disabled`
+    Disabled,
+    /// `unrestricted`
+    Unrestricted,
+    /// `internal`
+    Internal,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SipUriCallingPreference {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Unrestricted => "unrestricted",
+            Self::Internal => "internal",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SipUriCallingPreference {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "unrestricted" => Self::Unrestricted,
+            "internal" => Self::Internal,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SipUriCallingPreference);
+
+/// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
+///
+/// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
+///
+/// Spec: `#/components/schemas/CredentialOutbound/properties/t38_reinvite_source`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum T38ReinviteSource {
+    /// `telnyx`
+    Telnyx,
+    /// `customer`
+    Customer,
+    /// `disabled`
+    Disabled,
+    /// `passthru`
+    Passthru,
+    /// `caller-passthru`
+    CallerPassthru,
+    /// `callee-passthru`
+    CalleePassthru,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl T38ReinviteSource {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Customer => "customer",
+            Self::Disabled => "disabled",
+            Self::Passthru => "passthru",
+            Self::CallerPassthru => "caller-passthru",
+            Self::CalleePassthru => "callee-passthru",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for T38ReinviteSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "customer" => Self::Customer,
+            "disabled" => Self::Disabled,
+            "passthru" => Self::Passthru,
+            "caller-passthru" => Self::CallerPassthru,
+            "callee-passthru" => Self::CalleePassthru,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(T38ReinviteSource);

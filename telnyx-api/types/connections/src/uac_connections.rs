@@ -8,7 +8,7 @@ use super::*;
 /// Registration Status Response
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
-pub type CheckUacConnectionRegistrationStatusResponse = CheckRegistrationStatusResponse;
+pub type CheckUacConnectionRegistrationStatusResponse = RegistrationStatusResponse;
 
 /// A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
 ///
@@ -143,41 +143,22 @@ impl CreateUacConnectionRequest {
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/CreateUacConnectionRequest/properties/sip_uri_calling_preference`
-pub type CreateUacConnectionRequestSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
+pub type CreateUacConnectionRequestSipUriCallingPreference = SipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1, v2 or texml. Note - texml can only be set when the outbound object parameter call_parking_enabled is included and set to true.
 ///
 /// Spec: `#/components/schemas/CreateUacConnectionRequest/properties/webhook_api_version`
-pub type CreateUacConnectionRequestWebhookApiVersion = CreateCredentialConnectionRequestWebhookApiVersion;
+pub type CreateUacConnectionRequestWebhookApiVersion = ConnectionRequestWebhookApiVersion;
 
 /// UAC Connection Response
 ///
 /// Spec: `#/paths/~1uac_connections/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateUacConnectionResponse {
-    pub data: Option<UacConnection>,
-}
-
-crate::codec::optional_fields!(CreateUacConnectionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateUacConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateUacConnectionResponse",
-                &[crate::shape::field::<Option<UacConnection>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateUacConnectionResponse = UacConnectionResponse;
 
 /// UAC Connection Response
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteUacConnectionResponse = CreateUacConnectionResponse;
+pub type DeleteUacConnectionResponse = UacConnectionResponse;
 
 /// Spec: `#/paths/~1sip_registration_status/get/parameters/0/schema`
 pub type GetSipRegistrationStatusCredentialType = SipRegistrationStatusCredentialType;
@@ -215,7 +196,7 @@ impl crate::shape::Shaped for ListUacConnectionsResponse {
 /// UAC Connection Response
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveUacConnectionResponse = CreateUacConnectionResponse;
+pub type RetrieveUacConnectionResponse = UacConnectionResponse;
 
 /// Spec: `#/components/schemas/SipRegistrationStatus`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -667,10 +648,34 @@ impl From<&str> for UacConnectionFqdnOutboundAuthentication {
 
 crate::codec::string_enum!(UacConnectionFqdnOutboundAuthentication);
 
+/// UAC Connection Response
+///
+/// Spec: `#/paths/~1uac_connections/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UacConnectionResponse {
+    pub data: Option<UacConnection>,
+}
+
+crate::codec::optional_fields!(UacConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for UacConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacConnectionResponse",
+                &[crate::shape::field::<Option<UacConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/UacConnection/properties/sip_uri_calling_preference`
-pub type UacConnectionSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
+pub type UacConnectionSipUriCallingPreference = SipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -867,15 +872,15 @@ impl crate::shape::Shaped for UacInbound {
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/UacInbound/properties/ani_number_format`
-pub type UacInboundAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+pub type UacInboundAniNumberFormat = AniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/UacInbound/properties/default_routing_method`
-pub type UacInboundDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
+pub type UacInboundDefaultRoutingMethod = DefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/UacInbound/properties/dnis_number_format`
-pub type UacInboundDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
+pub type UacInboundDnisNumberFormat = DnisNumberFormat;
 
 /// Inbound settings that can be supplied when creating or updating a UAC connection. The SIP subdomain fields returned in UAC connection responses are generated by Telnyx and are not accepted as request parameters.
 ///
@@ -926,40 +931,110 @@ crate::codec::optional_fields!(
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/UacInboundRequest/properties/ani_number_format`
-pub type UacInboundRequestAniNumberFormat = CreateInboundIpRequestAniNumberFormat;
+pub type UacInboundRequestAniNumberFormat = AniNumberFormat;
 
 /// Default routing method to be used when a number is associated with the connection. Must be one of the routing method types or left blank, other values are not allowed.
 ///
 /// Spec: `#/components/schemas/UacInboundRequest/properties/default_routing_method`
-pub type UacInboundRequestDefaultRoutingMethod = CreateInboundIpRequestDefaultRoutingMethod;
+pub type UacInboundRequestDefaultRoutingMethod = DefaultRoutingMethod;
 
 /// Spec: `#/components/schemas/UacInboundRequest/properties/dnis_number_format`
-pub type UacInboundRequestDnisNumberFormat = CreateInboundIpRequestDnisNumberFormat;
+pub type UacInboundRequestDnisNumberFormat = DnisNumberFormat;
 
 /// When enabled, allows multiple devices to ring simultaneously on incoming calls.
 ///
 /// Spec: `#/components/schemas/UacInboundRequest/properties/simultaneous_ringing`
-pub type UacInboundRequestSimultaneousRinging = CredentialInboundSimultaneousRinging;
+pub type UacInboundRequestSimultaneousRinging = SimultaneousRinging;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/UacInboundRequest/properties/sip_region`
-pub type UacInboundRequestSipRegion = CreateInboundIpRequestSipRegion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UacInboundRequestSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UacInboundRequestSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UacInboundRequestSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UacInboundRequestSipRegion);
 
 /// When enabled, allows multiple devices to ring simultaneously on incoming calls.
 ///
 /// Spec: `#/components/schemas/UacInbound/properties/simultaneous_ringing`
-pub type UacInboundSimultaneousRinging = CredentialInboundSimultaneousRinging;
+pub type UacInboundSimultaneousRinging = SimultaneousRinging;
 
 /// Selects which `sip_region` to receive inbound calls from. If null, the default region (US) will be used.
 ///
 /// Spec: `#/components/schemas/UacInbound/properties/sip_region`
-pub type UacInboundSipRegion = CreateInboundIpRequestSipRegion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UacInboundSipRegion {
+    /// `US`
+    Us,
+    /// `Europe`
+    Europe,
+    /// `Australia`
+    Australia,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UacInboundSipRegion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Us => "US",
+            Self::Europe => "Europe",
+            Self::Australia => "Australia",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UacInboundSipRegion {
+    fn from(value: &str) -> Self {
+        match value {
+            "US" => Self::Us,
+            "Europe" => Self::Europe,
+            "Australia" => Self::Australia,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UacInboundSipRegion);
 
 /// Controls which SIP URI callers may reach this connection.
 ///
 /// Spec: `#/components/schemas/UacInbound/properties/sip_subdomain_receive_settings`
-pub type UacInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type UacInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Internal Telnyx-side settings for a UAC connection.
 ///
@@ -1056,14 +1131,14 @@ impl crate::shape::Shaped for UacOutbound {
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
 ///
 /// Spec: `#/components/schemas/UacOutbound/properties/ani_override_type`
-pub type UacOutboundAniOverrideType = CredentialOutboundAniOverrideType;
+pub type UacOutboundAniOverrideType = AniOverrideType;
 
 /// This setting only affects connections with Fax-type Outbound Voice Profiles. The setting dictates whether or not Telnyx sends a t.38 reinvite.
 ///
 /// By default, Telnyx will send the re-invite. If set to `customer`, the caller is expected to send the t.38 reinvite.
 ///
 /// Spec: `#/components/schemas/UacOutbound/properties/t38_reinvite_source`
-pub type UacOutboundT38ReinviteSource = CredentialOutboundT38ReinviteSource;
+pub type UacOutboundT38ReinviteSource = T38ReinviteSource;
 
 /// Parameters that can be updated in a UAC connection. A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
 ///
@@ -1137,7 +1212,7 @@ crate::codec::optional_fields!(
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/UpdateUacConnectionRequest/properties/sip_uri_calling_preference`
-pub type UpdateUacConnectionRequestSipUriCallingPreference = CreateCredentialConnectionRequestSipUriCallingPreference;
+pub type UpdateUacConnectionRequestSipUriCallingPreference = SipUriCallingPreference;
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
@@ -1147,4 +1222,4 @@ pub type UpdateUacConnectionRequestWebhookApiVersion = WebhookApiVersion;
 /// UAC Connection Response
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateUacConnectionResponse = CreateUacConnectionResponse;
+pub type UpdateUacConnectionResponse = UacConnectionResponse;

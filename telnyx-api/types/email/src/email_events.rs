@@ -316,7 +316,27 @@ impl crate::shape::Shaped for EventPaginationMeta {
 }
 
 /// Spec: `#/paths/~1email_events/get/parameters/2/schema`
-pub type ListEmailEventsEventType = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ListEmailEventsEventType {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for ListEmailEventsEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListEmailEventsEventType",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// Spec: `#/components/schemas/TimeRange`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]

@@ -542,6 +542,9 @@ impl From<&str> for EmailMessageStatus {
 
 crate::codec::string_enum!(EmailMessageStatus);
 
+/// Spec: `#/components/schemas/EmailMessage/properties/suppressed/items`
+pub type EmailMessageSuppressedItem = SuppressedItem;
+
 /// Spec: `#/components/schemas/MessageEvent`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageEvent {

@@ -340,4 +340,35 @@ impl crate::shape::Shaped for OffsetMeta {
 }
 
 /// Spec: `#/paths/~1email_blocks/get/parameters/4/schema`
-pub type SortEmailBlocks = ListCustomerServiceRecordsSortValue;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortEmailBlocks {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortEmailBlocks {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortEmailBlocks {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortEmailBlocks);

@@ -65,6 +65,40 @@ impl<'de> serde::Deserialize<'de> for ForceQuery {
     }
 }
 
+/// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForceQueryVariant1 {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ForceQueryVariant1 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ForceQueryVariant1 {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ForceQueryVariant1);
+
 /// Group list `meta` (consistent with `GET /v2/email_blocks`).
 ///
 /// Spec: `#/components/schemas/GroupListMeta`

@@ -157,7 +157,34 @@ impl crate::shape::Shaped for EmailValidationBatchDetail2 {
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatchDetail/allOf/0/properties/record_type`
-pub type EmailValidationBatchDetailRecordType = EmailValidationBatchRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailValidationBatchDetailRecordType {
+    /// `email_validation_batch`
+    EmailValidationBatch,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl EmailValidationBatchDetailRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailValidationBatch => "email_validation_batch",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EmailValidationBatchDetailRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_validation_batch" => Self::EmailValidationBatch,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(EmailValidationBatchDetailRecordType);
 
 /// Spec: `#/components/schemas/EmailValidationBatchDetailResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -242,7 +242,38 @@ impl crate::shape::Shaped for EmailWebhookResponse {
 }
 
 /// Spec: `#/paths/~1email_domains~1{domain_id}~1webhooks/get/parameters/3/schema`
-pub type ListEmailDomainWebhooksSort = ListCustomerServiceRecordsSortValue;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListEmailDomainWebhooksSort {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListEmailDomainWebhooksSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListEmailDomainWebhooksSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListEmailDomainWebhooksSort);
 
 /// Spec: `#/components/schemas/UpdateEmailWebhookRequest`
 #[derive(Debug, Clone, PartialEq, Default)]

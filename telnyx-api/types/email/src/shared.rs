@@ -785,7 +785,42 @@ impl From<&str> for EmailDomainVerificationOwnership {
 crate::codec::string_enum!(EmailDomainVerificationOwnership);
 
 /// Spec: `#/components/schemas/EmailDomainVerification/properties/spf`
-pub type EmailDomainVerificationSpf = EmailDomainVerificationDmarc;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailDomainVerificationSpf {
+    /// `missing_optional`
+    MissingOptional,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl EmailDomainVerificationSpf {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MissingOptional => "missing_optional",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for EmailDomainVerificationSpf {
+    fn from(value: &str) -> Self {
+        match value {
+            "missing_optional" => Self::MissingOptional,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(EmailDomainVerificationSpf);
 
 /// Spec: `#/components/schemas/EmailEventType`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -872,39 +907,6 @@ impl From<&str> for EmailEventType {
 }
 
 crate::codec::string_enum!(EmailEventType);
-
-/// Spec: `#/components/schemas/EmailMessage/properties/suppressed/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct EmailMessageSuppressedItem {
-    pub override_allowed: Option<bool>,
-    pub reason: Option<String>,
-    pub scope: Option<String>,
-    pub to: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    EmailMessageSuppressedItem { "override_allowed" => override_allowed, "reason" =>
-    reason, "scope" => scope, "to" => to }
-);
-
-impl crate::shape::Shaped for EmailMessageSuppressedItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "EmailMessageSuppressedItem",
-                &[
-                    crate::shape::field::<Option<bool>>("override_allowed"),
-                    crate::shape::field::<Option<String>>("reason"),
-                    crate::shape::field::<Option<String>>("scope"),
-                    crate::shape::field::<Option<String>>("to"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
 
 /// Spec: `#/components/schemas/email_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1151,6 +1153,39 @@ impl From<&str> for Status {
 }
 
 crate::codec::string_enum!(Status);
+
+/// Spec: `#/components/schemas/EmailMessage/properties/suppressed/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SuppressedItem {
+    pub override_allowed: Option<bool>,
+    pub reason: Option<String>,
+    pub scope: Option<String>,
+    pub to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SuppressedItem { "override_allowed" => override_allowed, "reason" => reason, "scope"
+    => scope, "to" => to }
+);
+
+impl crate::shape::Shaped for SuppressedItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SuppressedItem",
+                &[
+                    crate::shape::field::<Option<bool>>("override_allowed"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("scope"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/TrackingSettings`
 #[derive(Debug, Clone, PartialEq, Default)]

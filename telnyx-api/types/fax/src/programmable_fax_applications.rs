@@ -76,61 +76,33 @@ crate::codec::optional_fields!(
     sip_subdomain_receive_settings }
 );
 
-impl crate::shape::Shaped for CreateFaxApplicationRequestInbound {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateFaxApplicationRequestInbound",
-                &[
-                    crate::shape::field::<Option<i64>>("channel_limit"),
-                    crate::shape::field::<Option<String>>("sip_subdomain"),
-                    crate::shape::field::<
-                        Option<
-                            CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
-                        >,
-                    >("sip_subdomain_receive_settings"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
+
+/// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/outbound`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateFaxApplicationRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    CreateFaxApplicationRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// Fax Application Response
 ///
 /// Spec: `#/paths/~1fax_applications/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateFaxApplicationResponse {
-    pub data: Option<FaxApplication>,
-}
-
-crate::codec::optional_fields!(CreateFaxApplicationResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateFaxApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateFaxApplicationResponse",
-                &[crate::shape::field::<Option<FaxApplication>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateFaxApplicationResponse = FaxApplicationResponse;
 
 /// Fax Application Response
 ///
 /// Spec: `#/paths/~1fax_applications~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteFaxApplicationResponse = CreateFaxApplicationResponse;
+pub type DeleteFaxApplicationResponse = FaxApplicationResponse;
 
 /// Fax Application
 ///
@@ -200,10 +172,103 @@ impl crate::shape::Shaped for FaxApplication {
 }
 
 /// Spec: `#/components/schemas/FaxApplication/properties/inbound`
-pub type FaxApplicationInbound = CreateFaxApplicationRequestInbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxApplicationInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
+    pub sip_subdomain: Option<String>,
+    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+    pub sip_subdomain_receive_settings: Option<
+        FaxApplicationInboundSipSubdomainReceiveSettings,
+    >,
+}
+
+crate::codec::optional_fields!(
+    FaxApplicationInbound { "channel_limit" => channel_limit, "sip_subdomain" =>
+    sip_subdomain, "sip_subdomain_receive_settings" => sip_subdomain_receive_settings }
+);
+
+impl crate::shape::Shaped for FaxApplicationInbound {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxApplicationInbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<String>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<FaxApplicationInboundSipSubdomainReceiveSettings>,
+                    >("sip_subdomain_receive_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type FaxApplicationInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/FaxApplication/properties/outbound`
-pub type FaxApplicationOutbound = CreateFaxApplicationRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxApplicationOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    FaxApplicationOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+impl crate::shape::Shaped for FaxApplicationOutbound {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxApplicationOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<OutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Fax Application Response
+///
+/// Spec: `#/paths/~1fax_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxApplicationResponse {
+    pub data: Option<FaxApplication>,
+}
+
+crate::codec::optional_fields!(FaxApplicationResponse { "data" => data });
+
+impl crate::shape::Shaped for FaxApplicationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxApplicationResponse",
+                &[crate::shape::field::<Option<FaxApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Specifies an email address where faxes sent to this application will be forwarded to (as pdf or tiff attachments)
 ///
@@ -213,7 +278,7 @@ pub type FaxEmailRecipient = String;
 /// Fax Application Response
 ///
 /// Spec: `#/paths/~1fax_applications~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetFaxApplicationResponse = CreateFaxApplicationResponse;
+pub type GetFaxApplicationResponse = FaxApplicationResponse;
 
 /// Get All Fax Applications Response
 ///
@@ -262,7 +327,15 @@ crate::codec::optional_fields!(
 /// Application name filtering operations
 ///
 /// Spec: `#/paths/~1fax_applications/get/parameters/1/schema/properties/application_name`
-pub type ProgrammableFaxFilterConsolidatedApplicationName = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProgrammableFaxFilterConsolidatedApplicationName {
+    /// If present, applications with `application_name` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ProgrammableFaxFilterConsolidatedApplicationName { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1fax_applications/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -362,12 +435,43 @@ impl UpdateFaxApplicationRequest {
 }
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound`
-pub type UpdateFaxApplicationRequestInbound = CreateFaxApplicationRequestInbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateFaxApplicationRequestInbound {
+    /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    /// Specifies a subdomain that can be used to receive Inbound calls to a Connection, in the same way a phone number is used, from a SIP endpoint. Example: the subdomain "example.sip.telnyx.com" can be called from any SIP endpoint by using the SIP URI "sip:@example.sip.telnyx.com" where the user part can be any alphanumeric value. Please note TLS encrypted calls are not allowed for subdomain calls.
+    pub sip_subdomain: Option<String>,
+    /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+    pub sip_subdomain_receive_settings: Option<
+        UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
+    >,
+}
+
+crate::codec::optional_fields!(
+    UpdateFaxApplicationRequestInbound { "channel_limit" => channel_limit,
+    "sip_subdomain" => sip_subdomain, "sip_subdomain_receive_settings" =>
+    sip_subdomain_receive_settings }
+);
+
+/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
+///
+/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
+pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/outbound`
-pub type UpdateFaxApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateFaxApplicationRequestOutbound {
+    /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    UpdateFaxApplicationRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// Fax Application Response
 ///
 /// Spec: `#/paths/~1fax_applications~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateFaxApplicationResponse = CreateFaxApplicationResponse;
+pub type UpdateFaxApplicationResponse = FaxApplicationResponse;

@@ -8,7 +8,29 @@ use super::*;
 /// Successful response upon accepting cancel fax command
 ///
 /// Spec: `#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema`
-pub type CancelFaxResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CancelFaxResponse {
+    pub data: Option<CancelFaxResponseData>,
+}
+
+crate::codec::optional_fields!(CancelFaxResponse { "data" => data });
+
+impl crate::shape::Shaped for CancelFaxResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CancelFaxResponse",
+                &[crate::shape::field::<Option<CancelFaxResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema/properties/data`
+pub type CancelFaxResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/Fax`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,6 +143,30 @@ impl From<&str> for FaxRecordType {
 
 crate::codec::string_enum!(FaxRecordType);
 
+/// Send Fax Response
+///
+/// Spec: `#/paths/~1faxes/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxResponse {
+    pub data: Option<Fax>,
+}
+
+crate::codec::optional_fields!(FaxResponse { "data" => data });
+
+impl crate::shape::Shaped for FaxResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxResponse",
+                &[crate::shape::field::<Option<Fax>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Status of the fax
 ///
 /// Spec: `#/components/schemas/Fax/properties/status`
@@ -210,25 +256,65 @@ crate::codec::optional_fields!(
 /// Date range filtering operations for fax creation timestamp
 ///
 /// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/created_at`
-pub type ListFaxesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAtVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesFilterCreatedAt {
+    /// ISO 8601 date time for filtering faxes created after that date
+    pub gt: Option<String>,
+    /// ISO 8601 date time for filtering faxes created after or on that date
+    pub gte: Option<String>,
+    /// ISO 8601 formatted date time for filtering faxes created before that date
+    pub lt: Option<String>,
+    /// ISO 8601 formatted date time for filtering faxes created on or before that date
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListFaxesFilterCreatedAt { "gt" => gt, "gte" => gte, "lt" => lt, "lte" => lte }
+);
 
 /// Direction filtering operations
 ///
 /// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/direction`
-pub type ListFaxesFilterDirection = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesFilterDirection {
+    /// The direction, inbound or outbound, for filtering faxes sent from this account
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(ListFaxesFilterDirection { "eq" => eq });
 
 /// From number filtering operations
 ///
 /// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/from`
-pub type ListFaxesFilterFrom = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesFilterFrom {
+    /// The phone number, in E.164 format for filtering faxes sent from this number
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(ListFaxesFilterFrom { "eq" => eq });
 
 /// To number filtering operations
 ///
 /// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/to`
-pub type ListFaxesFilterTo = FilterConsolidatedAddressBook;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesFilterTo {
+    /// The phone number, in E.164 format for filtering faxes sent to this number
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(ListFaxesFilterTo { "eq" => eq });
 
 /// Spec: `#/paths/~1faxes/get/parameters/1/schema`
-pub type ListFaxesPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListFaxesPage {
+    /// Number of the page to be retrieved
+    pub number: Option<i64>,
+    /// Number of fax resources for the single page returned
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(ListFaxesPage { "number" => number, "size" => size });
 
 /// List Faxes Response
 ///
@@ -266,7 +352,29 @@ pub type MediaUrl = String;
 /// Refresh Fax Response
 ///
 /// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema`
-pub type RefreshFaxResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RefreshFaxResponse {
+    pub data: Option<RefreshFaxResponseData>,
+}
+
+crate::codec::optional_fields!(RefreshFaxResponse { "data" => data });
+
+impl crate::shape::Shaped for RefreshFaxResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshFaxResponse",
+                &[crate::shape::field::<Option<RefreshFaxResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data`
+pub type RefreshFaxResponseData = CallControlCommandResult;
 
 /// Send fax request
 ///
@@ -378,28 +486,9 @@ crate::codec::string_enum!(SendFaxRequestPreviewFormat);
 /// Send Fax Response
 ///
 /// Spec: `#/paths/~1faxes/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SendFaxResponse {
-    pub data: Option<Fax>,
-}
-
-crate::codec::optional_fields!(SendFaxResponse { "data" => data });
-
-impl crate::shape::Shaped for SendFaxResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "SendFaxResponse",
-                &[crate::shape::field::<Option<Fax>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type SendFaxResponse = FaxResponse;
 
 /// Get Fax Response
 ///
 /// Spec: `#/paths/~1faxes~1{id}/get/responses/200/content/application~1json/schema`
-pub type ViewFaxResponse = SendFaxResponse;
+pub type ViewFaxResponse = FaxResponse;

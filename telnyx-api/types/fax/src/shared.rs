@@ -238,6 +238,38 @@ impl From<&str> for FaxDeliveredDataPayloadStatus {
 
 crate::codec::string_enum!(FaxDeliveredDataPayloadStatus);
 
+/// Metadata about the webhook delivery.
+///
+/// Spec: `#/components/schemas/FaxDelivered/properties/meta`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxDeliveredMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FaxDeliveredMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for FaxDeliveredMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxDeliveredMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/FaxFailed`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaxFailed {
@@ -459,7 +491,34 @@ crate::codec::string_enum!(FaxFailedDataPayloadStatus);
 /// Metadata about the webhook delivery.
 ///
 /// Spec: `#/components/schemas/FaxFailed/properties/meta`
-pub type FaxFailedMeta = FaxDeliveredMeta;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxFailedMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FaxFailedMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for FaxFailedMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxFailedMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the fax.
 ///
@@ -656,7 +715,34 @@ crate::codec::string_enum!(FaxMediaProcessedDataPayloadStatus);
 /// Metadata about the webhook delivery.
 ///
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/meta`
-pub type FaxMediaProcessedMeta = FaxDeliveredMeta;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxMediaProcessedMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FaxMediaProcessedMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for FaxMediaProcessedMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxMediaProcessedMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/FaxQueued`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -842,7 +928,34 @@ crate::codec::string_enum!(FaxQueuedDataPayloadStatus);
 /// Metadata about the webhook delivery.
 ///
 /// Spec: `#/components/schemas/FaxQueued/properties/meta`
-pub type FaxQueuedMeta = FaxDeliveredMeta;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxQueuedMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FaxQueuedMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for FaxQueuedMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxQueuedMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/FaxSendingStarted`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1034,7 +1147,34 @@ crate::codec::string_enum!(FaxSendingStartedDataPayloadStatus);
 /// Metadata about the webhook delivery.
 ///
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/meta`
-pub type FaxSendingStartedMeta = FaxDeliveredMeta;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FaxSendingStartedMeta {
+    /// The delivery attempt number.
+    pub attempt: Option<i64>,
+    /// The URL the webhook was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FaxSendingStartedMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for FaxSendingStartedMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxSendingStartedMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The phone number, in E.164 format, the fax will be sent from.
 ///

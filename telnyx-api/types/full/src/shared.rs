@@ -268,6 +268,30 @@ impl crate::shape::Shaped for BlocksErrorObject {
     };
 }
 
+/// `/data/attributes/<field>` for changeset/Params; `/<field>` for query-param errors.
+///
+/// Spec: `#/components/schemas/BlocksErrorObject/properties/source`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BlocksErrorObjectSource {
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(BlocksErrorObjectSource { "pointer" => pointer });
+
+impl crate::shape::Shaped for BlocksErrorObjectSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BlocksErrorObjectSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
 ///
 /// Spec: `#/components/schemas/branded-calling_Error`
@@ -398,17 +422,12 @@ impl crate::shape::Shaped for BucketNotFoundError {
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items/properties/role`
-pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItemRole = MessageHistoryItemRole;
 
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items/properties/role`
-pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
-
-/// Authentication method used when connecting to the external LLM endpoint.
-///
-/// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm/properties/authentication_method`
-pub type CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod = AuthenticationMethod;
+pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = MessageHistoryItemRole;
 
 /// Spec: `#/components/schemas/call-control_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -469,17 +488,6 @@ impl crate::shape::Shaped for CallControlErrors {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type`
-pub type CallControlWebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyParametersType;
-
-/// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/query_parameters/properties/type`
-pub type CallControlWebhookToolParamsQueryParametersType = CallControlWebhookToolParamsBodyParametersType;
-
-/// Type of media streamed. It can be either 'raw' or 'decrypted'.
-///
-/// Spec: `#/components/schemas/CallForkStopped/properties/payload/properties/stream_type`
-pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 
 /// Spec: `#/components/schemas/call-recordings_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -759,11 +767,8 @@ impl From<&str> for CampaignStatusUpdateEventType {
 
 crate::codec::string_enum!(CampaignStatusUpdateEventType);
 
-/// Spec: `#/paths/~1faxes~1{id}~1actions~1cancel/post/responses/202/content/application~1json/schema/properties/data`
-pub type CancelFaxResponseData = CallControlCommandResult;
-
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema/properties/meta`
-pub type CancelPortingOrderResponseMeta = GetPortingOrderResponseMeta;
+pub type CancelPortingOrderResponseMeta = PortingOrderResponseMeta;
 
 /// Spec: `#/components/schemas/charges_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -828,15 +833,12 @@ impl crate::shape::Shaped for ChargesErrors {
 /// Registration Status
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data`
-pub type CheckUacConnectionRegistrationStatusResponseData = CheckRegistrationStatusResponseData;
+pub type CheckUacConnectionRegistrationStatusResponseData = RegistrationStatusResponseData;
 
 /// The current registration status of your SIP connection
 ///
 /// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
-pub type CheckUacConnectionRegistrationStatusResponseDataStatus = CheckRegistrationStatusResponseDataStatus;
-
-/// Spec: `#/components/schemas/ClientSideToolParams/properties/parameters/properties/type`
-pub type ClientSideToolParamsParametersType = CallControlWebhookToolParamsBodyParametersType;
+pub type CheckUacConnectionRegistrationStatusResponseDataStatus = RegistrationStatusResponseDataStatus;
 
 /// Client-to-server frame containing text to synthesize.
 ///
@@ -940,33 +942,18 @@ impl crate::shape::Shaped for CloudflareIpListSyncErrors {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema/properties/meta`
-pub type ConfirmPortingOrderResponseMeta = GetPortingOrderResponseMeta;
+pub type ConfirmPortingOrderResponseMeta = PortingOrderResponseMeta;
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type CreateCommentResponseDataCommentRecordType = CommentCommentRecordType;
+pub type CreateCommentResponseDataCommentRecordType = CommentRecordType;
 
 /// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type CreateCommentResponseDataCommenterType = CommentCommenterType;
+pub type CreateCommentResponseDataCommenterType = CommenterType;
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
-/// Filter by phone number status.
-///
-/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/status`
-pub type CreateUpdatePhoneNumbersJobFilterStatus = ListPhoneNumbersFilterStatus;
-
-/// Filter by voice connection name pattern matching.
-///
-/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.connection_name`
-pub type CreateUpdatePhoneNumbersJobFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
-
-/// Filter by usage_payment_method.
-///
-/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.usage_payment_method`
-pub type CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+pub type CreateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/customer_service_record_ResourceNotFoundError`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1051,12 +1038,6 @@ impl crate::shape::Shaped for CustomerServiceRecordUnprocessableEntityError {
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type CustomerServiceRecordUnprocessableEntityErrorSource = ErrorSource;
-
-/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_ended_at`
-pub type DeleteRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
-
-/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_started_at`
-pub type DeleteRoomRecordingsFilterDateStartedAt = ListRoomCompositionsFilterDateCreatedAt;
 
 /// Spec: `#/components/schemas/detail-records_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1384,7 +1365,26 @@ impl crate::shape::Shaped for EmailErrorResponse {
 }
 
 /// Spec: `#/components/schemas/email_Error/properties/source`
-pub type EmailErrorSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmailErrorSource {
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(EmailErrorSource { "pointer" => pointer });
+
+impl crate::shape::Shaped for EmailErrorSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailErrorSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/emergency_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1445,9 +1445,6 @@ impl crate::shape::Shaped for EmergencyErrors {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data`
-pub type EndSessionResponseData = CallControlCommandResult;
 
 /// Server-to-client frame indicating an error during synthesis. The connection is closed shortly after.
 ///
@@ -1641,7 +1638,43 @@ crate::codec::string_enum!(ErrorObjectCode);
 /// Human-readable error detail. Changeset responses may return a structured object.
 ///
 /// Spec: `#/components/schemas/ErrorObject/properties/detail`
-pub type ErrorObjectDetail = CreateMsgReqToolChoice;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ErrorObjectDetail {
+    String(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorObjectDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ErrorObjectDetail",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for ErrorObjectDetail {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ErrorObjectDetail",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/ErrorRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1744,7 +1777,26 @@ impl crate::shape::Shaped for ErrorResponseErrorsItem {
 pub type ErrorResponseErrorsItemMeta = ErrorMeta;
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/source`
-pub type ErrorResponseErrorsItemSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorResponseErrorsItemSource {
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(ErrorResponseErrorsItemSource { "pointer" => pointer });
+
+impl crate::shape::Shaped for ErrorResponseErrorsItemSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorResponseErrorsItemSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1767,14 +1819,6 @@ impl crate::shape::Shaped for Errors {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/FaxApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type FaxApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
-/// Spec: `#/paths/~1requirement_types/get/parameters/0/schema/properties/name`
-pub type FilterRequirementTypesConsolidatedName = FilterConsolidatedStreetAddress;
 
 /// Server-to-client frame indicating synthesis is complete for the current text.
 ///
@@ -1893,7 +1937,7 @@ pub type ForbiddenErrorSource = ErrorSource;
 /// The role of the message sender
 ///
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items/properties/role`
-pub type GatherUsingAiRequestMessageHistoryItemRole = CallAiGatherEndedPayloadMessageHistoryItemRole;
+pub type GatherUsingAiRequestMessageHistoryItemRole = MessageHistoryItemRole;
 
 /// Spec: `#/components/schemas/GenericError`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1960,48 +2004,14 @@ pub type GenericErrorSource = ErrorSource;
 /// Spec: `#/paths/~1documents~1{id}~1download_link/get/responses/200/content/application~1json/schema/properties/data`
 pub type GetDocumentDownloadLinkResponseData = Url;
 
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
-pub type GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
-
-/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id`
-pub type GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
-
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
-pub type GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
-
-/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id`
-pub type GetGlobalIpAssignmentUsageFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
-
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
-pub type GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
-
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
-pub type GetGlobalIpLatencyFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
-
-/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id`
-pub type GetGlobalIpUsageFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
-
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
-pub type GetGlobalIpUsageFilterGlobalIpIdVariant2 = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2;
-
 /// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema/properties/data/items`
-pub type GetNumbersChannelZonesResponseDataItem = GetAllNumbersChannelZonesResponseDataItem;
+pub type GetNumbersChannelZonesResponseDataItem = NumbersChannelZonesResponseDataItem;
 
 /// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
-pub type GetNumbersChannelZonesResponseDataItemNumbersItem = GetAllNumbersChannelZonesResponseDataItemNumbersItem;
+pub type GetNumbersChannelZonesResponseDataItemNumbersItem = NumbersChannelZonesResponseDataItemNumbersItem;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment/properties/wireguard_peer`
-pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer;
+pub type GlobalIpAssignmentUsageMetricGlobalIpAssignmentWireguardPeer = MetricGlobalIpAssignmentWireguardPeer;
 
 /// HTTPValidationError
 ///
@@ -2178,52 +2188,11 @@ impl crate::shape::Shaped for InvoiceErrors {
     };
 }
 
-/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data`
-pub type KickParticipantInSessionResponseData = CallControlCommandResult;
-
-/// Date range filtering operations
-///
-/// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at/oneOf/1`
-pub type ListAccessIpRangesFilterCreatedAtVariant2 = ListAccessIpAddressesFilterCreatedAtVariant2;
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-///
-/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema/properties/value`
-pub type ListAdditionalDocumentsSortValue = ListCustomerServiceRecordsSortValue;
-
-/// Filter by status.
-///
-/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema/properties/status`
-pub type ListDynamicEmergencyEndpointsFilterStatus = DynamicEmergencyAddressStatus;
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-///
-/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema/properties/value`
-pub type ListPhoneNumberConfigurationsSortValue = ListCustomerServiceRecordsSortValue;
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
-///
-/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema/properties/value`
-pub type ListPortingPhoneNumberBlocksSortValue = ListPortingAssociatedPhoneNumbersSortValue;
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
-///
-/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema/properties/value`
-pub type ListPortingPhoneNumberExtensionsSortValue = ListPortingAssociatedPhoneNumbersSortValue;
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-///
-/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema/properties/value`
-pub type ListVerificationCodesSortValue = ListCustomerServiceRecordsSortValue;
-
-/// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema/properties/data`
-pub type MarkCommentReadResponseData = Comment;
-
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type MarkCommentReadResponseDataCommentRecordType = CommentCommentRecordType;
+pub type MarkCommentReadResponseDataCommentRecordType = CommentRecordType;
 
 /// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type MarkCommentReadResponseDataCommenterType = CommentCommenterType;
+pub type MarkCommentReadResponseDataCommenterType = CommenterType;
 
 /// Spec: `#/components/schemas/media-storage_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2392,21 +2361,6 @@ impl crate::shape::Shaped for MetaResponse {
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_forwarding/properties/forwarding_type`
 pub type MobilePhoneNumberCallForwardingForwardingType = CallForwardingForwardingType;
-
-/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_channels`
-pub type MobilePhoneNumberCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
-
-/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_format`
-pub type MobilePhoneNumberCallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
-
-/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_channels`
-pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
-
-/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_format`
-pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
-
-/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema/properties/data`
-pub type MuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/netapps_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2748,7 +2702,38 @@ impl crate::shape::Shaped for NumberReputationError {
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
 ///
 /// Spec: `#/components/schemas/number-reputation_Error/properties/meta`
-pub type NumberReputationErrorMeta = BrandedCallingErrorMeta;
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NumberReputationErrorMeta {
+    /// Codes of the pending vetting checks (e.g. `loa_signature_valid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_codes: Option<Vec<String>>,
+    /// Set on `422 vetting_checks_incomplete` responses from `/admin/dir/{id}/approve` and `/admin/phone-number-batches/approve`. Lists the still-pending vetting check ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_ids: Option<Vec<String>>,
+    /// Human-readable labels of the pending vetting checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_check_labels: Option<Vec<String>>,
+    pub url: String,
+}
+
+impl crate::shape::Shaped for NumberReputationErrorMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberReputationErrorMeta",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_codes"),
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_ids"),
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_labels"),
+                    crate::shape::field::<String>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Optional pointer at the offending field of the request.
 ///
@@ -2827,43 +2812,18 @@ impl crate::shape::Shaped for OauthError {
     };
 }
 
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee`
-pub type OutboundMessagePayloadCancelledCostBreakdownCarrierFee = InboundMessagePayloadCost;
-
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/rate`
-pub type OutboundMessagePayloadCancelledCostBreakdownRate = InboundMessagePayloadCost;
-
-/// The line-type of the receiver.
-///
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/from/properties/line_type`
-pub type OutboundMessagePayloadCancelledFromLineType = InboundMessagePayloadCcItemLineType;
-
-/// The line-type of the receiver.
-///
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/line_type`
-pub type OutboundMessagePayloadCancelledToItemLineType = InboundMessagePayloadCcItemLineType;
-
-/// The delivery status of the message.
-///
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/status`
-pub type OutboundMessagePayloadCancelledToItemStatus = OutboundMessagePayloadCancelledCcItemStatus;
-
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items/properties/line_type`
-pub type OutboundMessagePayloadCcItemLineType = InboundMessagePayloadCcItemLineType;
+pub type OutboundMessagePayloadCcItemLineType = LineType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items/properties/status`
-pub type OutboundMessagePayloadCcItemStatus = InboundMessagePayloadCcItemStatus;
+pub type OutboundMessagePayloadCcItemStatus = MessagePayloadCcItemStatus;
 
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
-pub type OutboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
-
-/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
-pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
-
-/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
-pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
+/// Indicates the messaging port status of the porting order.
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status`
+pub type PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus = MessagingMessagingPortStatus;
 
 /// Spec: `#/components/schemas/programmable-fax_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2967,7 +2927,29 @@ impl crate::shape::Shaped for PronunciationDictsErrorObject {
 /// Source of the error.
 ///
 /// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject/properties/source`
-pub type PronunciationDictsErrorObjectSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PronunciationDictsErrorObjectSource {
+    /// JSON pointer to the field that caused the error.
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PronunciationDictsErrorObjectSource { "pointer" => pointer }
+);
+
+impl crate::shape::Shaped for PronunciationDictsErrorObjectSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictsErrorObjectSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Standard Telnyx error response.
 ///
@@ -3160,7 +3142,7 @@ impl From<&str> for RecipientSuppressedErrorErrorsItemCode {
 crate::codec::string_enum!(RecipientSuppressedErrorErrorsItemCode);
 
 /// Spec: `#/components/schemas/RecipientSuppressedError/properties/suppressed/items`
-pub type RecipientSuppressedErrorSuppressedItem = EmailMessageSuppressedItem;
+pub type RecipientSuppressedErrorSuppressedItem = SuppressedItem;
 
 /// Spec: `#/components/schemas/Record`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3198,9 +3180,6 @@ impl crate::shape::Shaped for Record {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data`
-pub type RefreshFaxResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/RegionIn`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3255,7 +3234,37 @@ impl crate::shape::Shaped for RegionOut {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type RegionOutRegion = GlobalIpProtocol2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegionOutRegion {
+    /// Region code of the interface.
+    pub code: Option<String>,
+    /// Region name of the interface.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RegionOutRegion { "code" => code, "name" => name, "record_type" => record_type }
+);
+
+impl crate::shape::Shaped for RegionOutRegion {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegionOutRegion",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/RenderErrorObject`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3603,14 +3612,11 @@ impl crate::shape::Shaped for ResourceNotFoundErrorErrorsItem {
 /// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items/properties/meta`
 pub type ResourceNotFoundErrorErrorsItemMeta = ErrorMeta;
 
-/// Spec: `#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema/properties/data`
-pub type RetrieveCommentResponseData = Comment;
-
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
-pub type RetrieveCommentResponseDataCommentRecordType = CommentCommentRecordType;
+pub type RetrieveCommentResponseDataCommentRecordType = CommentRecordType;
 
 /// Spec: `#/components/schemas/Comment/properties/commenter_type`
-pub type RetrieveCommentResponseDataCommenterType = CommentCommenterType;
+pub type RetrieveCommentResponseDataCommenterType = CommenterType;
 
 /// Spec: `#/components/schemas/SessionAnalysisError`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3681,12 +3687,6 @@ impl crate::shape::Shaped for SettingsDataErrorMessage {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
-pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
-
-/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
-pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
 
 /// Spec: `#/components/schemas/siprec_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4052,7 +4052,7 @@ impl crate::shape::Shaped for T10dlcErrors {
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type TexmlApplicationInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type TexmlApplicationInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/text-to-speech_ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4424,9 +4424,6 @@ impl crate::shape::Shaped for UnexpectedError {
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnexpectedErrorSource = ErrorSource;
 
-/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema/properties/data`
-pub type UnmuteParticipantInSessionResponseData = CallControlCommandResult;
-
 /// Spec: `#/components/schemas/UnprocessableEntityError`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnprocessableEntityError {
@@ -4467,16 +4464,11 @@ impl crate::shape::Shaped for UnprocessableEntityError {
 /// Spec: `#/components/schemas/UnprocessableEntityError/properties/source`
 pub type UnprocessableEntityErrorSource = ErrorSource;
 
-/// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
-///
-/// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type UpdateFaxApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
-
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema/properties/data`
-pub type UpdateOutboundChannelsResponseData = ListInboundChannelsResponseData;
+pub type UpdateOutboundChannelsResponseData = ChannelsResponseData;
 
 /// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema/properties/meta`
-pub type UpdatePortingOrderResponseMeta = GetPortingOrderResponseMeta;
+pub type UpdatePortingOrderResponseMeta = PortingOrderResponseMeta;
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
 pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
@@ -4484,7 +4476,7 @@ pub type UpdateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatory
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound/properties/sip_subdomain_receive_settings`
-pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = CallControlApplicationInboundSipSubdomainReceiveSettings;
+pub type UpdateTexmlApplicationRequestInboundSipSubdomainReceiveSettings = SipSubdomainReceiveSettings;
 
 /// Spec: `#/components/schemas/usage-reports_ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4871,6 +4863,11 @@ impl crate::shape::Shaped for VirtualCrossConnect {
     };
 }
 
+/// The Virtual Private Cloud with which you would like to establish a cross connect.
+///
+/// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
+pub type VirtualCrossConnectCloudProvider = CloudProvider;
+
 /// Spec: `#/components/schemas/voice-channels_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceChannelsError {
@@ -4975,7 +4972,27 @@ impl crate::shape::Shaped for VoiceDesignsErrorObject {
 /// Reference to the source of the error.
 ///
 /// Spec: `#/components/schemas/voice-designs_ErrorObject/properties/source`
-pub type VoiceDesignsErrorObjectSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceDesignsErrorObjectSource {
+    /// A JSON Pointer (RFC 6901) to the field that caused the error.
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(VoiceDesignsErrorObjectSource { "pointer" => pointer });
+
+impl crate::shape::Shaped for VoiceDesignsErrorObjectSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignsErrorObjectSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Standard error response envelope.
 ///
@@ -5133,15 +5150,6 @@ impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorSource {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
-pub type WebhookToolParamsBodyParametersType = CallControlWebhookToolParamsBodyParametersType;
-
-/// Spec: `#/components/schemas/WebhookToolParams/properties/path_parameters/properties/type`
-pub type WebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyParametersType;
-
-/// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
-pub type WebhookToolParamsQueryParametersType = CallControlWebhookToolParamsBodyParametersType;
 
 /// Spec: `#/components/schemas/WireguardInterface`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5436,10 +5444,67 @@ impl crate::shape::Shaped for X402TransactionsErrorResponse {
 }
 
 /// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items`
-pub type X402TransactionsErrorResponseErrorsItem = ErrorResponseErrorsItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct X402TransactionsErrorResponseErrorsItem {
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub meta: Option<X402TransactionsErrorResponseErrorsItemMeta>,
+    pub source: Option<X402TransactionsErrorResponseErrorsItemSource>,
+    pub title: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    X402TransactionsErrorResponseErrorsItem { "code" => code, "detail" => detail, "meta"
+    => meta, "source" => source, "title" => title }
+);
+
+impl crate::shape::Shaped for X402TransactionsErrorResponseErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402TransactionsErrorResponseErrorsItem",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<X402TransactionsErrorResponseErrorsItemMeta>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<X402TransactionsErrorResponseErrorsItemSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items/properties/meta`
 pub type X402TransactionsErrorResponseErrorsItemMeta = ErrorMeta;
 
 /// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items/properties/source`
-pub type X402TransactionsErrorResponseErrorsItemSource = BlocksErrorObjectSource;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct X402TransactionsErrorResponseErrorsItemSource {
+    pub pointer: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    X402TransactionsErrorResponseErrorsItemSource { "pointer" => pointer }
+);
+
+impl crate::shape::Shaped for X402TransactionsErrorResponseErrorsItemSource {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402TransactionsErrorResponseErrorsItemSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -35,7 +35,38 @@ impl CreateVerifiedNumberBody {
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
-pub type CreateVerifiedNumberBodyVerificationMethod = CreatedVerificationCodesResponseDataItemType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateVerifiedNumberBodyVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateVerifiedNumberBodyVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateVerifiedNumberBodyVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateVerifiedNumberBodyVerificationMethod);
 
 /// CreateVerifiedNumberResponse
 ///
@@ -69,7 +100,17 @@ impl crate::shape::Shaped for CreateVerifiedNumberResponse {
 }
 
 /// Spec: `#/paths/~1verified_numbers/get/parameters/0/schema`
-pub type ListVerifiedNumbersPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVerifiedNumbersPage {
+    /// page\[number\]
+    pub number: Option<i64>,
+    /// page\[size\]
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    ListVerifiedNumbersPage { "number" => number, "size" => size }
+);
 
 /// A paginated list of Verified Numbers
 ///

@@ -330,7 +330,15 @@ crate::codec::optional_fields!(
 pub type ListProfilesFilter = Feature;
 
 /// Spec: `#/paths/~1verify_profiles/get/parameters/1/schema`
-pub type ListProfilesPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListProfilesPage {
+    /// page\[number\]
+    pub number: Option<i64>,
+    /// page\[size\]
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(ListProfilesPage { "number" => number, "size" => size });
 
 /// ListVerificationsResponse
 ///
@@ -1250,4 +1258,35 @@ impl crate::shape::Shaped for VerifyVerificationCodeResponseData {
 /// Identifies if the verification code has been accepted or rejected.
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse/properties/data/properties/response_code`
-pub type VerifyVerificationCodeResponseDataResponseCode = VerifyVerificationCodeRequestByIdStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerifyVerificationCodeResponseDataResponseCode {
+    /// `accepted`
+    Accepted,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VerifyVerificationCodeResponseDataResponseCode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VerifyVerificationCodeResponseDataResponseCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VerifyVerificationCodeResponseDataResponseCode);

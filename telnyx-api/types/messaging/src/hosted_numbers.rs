@@ -109,15 +109,91 @@ impl crate::shape::Shaped for CreatedVerificationCodesResponseDataItem {
     };
 }
 
+/// Type of verification method used
+///
+/// Spec: `#/components/schemas/CreatedVerificationCodesResponse/properties/data/items/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreatedVerificationCodesResponseDataItemType {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreatedVerificationCodesResponseDataItemType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreatedVerificationCodesResponseDataItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreatedVerificationCodesResponseDataItemType);
+
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_number_orders~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteMessagingHostedNumberOrderResponse = CreateMessagingHostedNumberOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteMessagingHostedNumberOrderResponse {
+    pub data: Option<MessagingHostedNumberOrder>,
+}
+
+crate::codec::optional_fields!(
+    DeleteMessagingHostedNumberOrderResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for DeleteMessagingHostedNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteMessagingHostedNumberOrderResponse",
+                &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteMessagingHostedNumberResponse = CreateMessagingHostedNumberOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteMessagingHostedNumberResponse {
+    pub data: Option<MessagingHostedNumberOrder>,
+}
+
+crate::codec::optional_fields!(DeleteMessagingHostedNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for DeleteMessagingHostedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteMessagingHostedNumberResponse",
+                &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/EligibilityNumberResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -294,7 +370,26 @@ impl crate::shape::Shaped for EligibilityNumbersResponse {
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_number_orders~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetMessagingHostedNumberOrderResponse = CreateMessagingHostedNumberOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetMessagingHostedNumberOrderResponse {
+    pub data: Option<MessagingHostedNumberOrder>,
+}
+
+crate::codec::optional_fields!(GetMessagingHostedNumberOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for GetMessagingHostedNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMessagingHostedNumberOrderResponse",
+                &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/HostedNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -579,7 +674,28 @@ impl UploadFileMessagingHostedNumberOrderRequest {
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_number_orders~1{id}~1actions~1file_upload/post/responses/200/content/application~1json/schema`
-pub type UploadMessagingHostedNumberOrderFileResponse = CreateMessagingHostedNumberOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UploadMessagingHostedNumberOrderFileResponse {
+    pub data: Option<MessagingHostedNumberOrder>,
+}
+
+crate::codec::optional_fields!(
+    UploadMessagingHostedNumberOrderFileResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for UploadMessagingHostedNumberOrderFileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UploadMessagingHostedNumberOrderFileResponse",
+                &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Retrieve Messaging Hosted Number Response
 ///
@@ -753,4 +869,35 @@ impl VerificationCodesRequest {
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest/properties/verification_method`
-pub type VerificationCodesRequestVerificationMethod = CreatedVerificationCodesResponseDataItemType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationCodesRequestVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VerificationCodesRequestVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VerificationCodesRequestVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VerificationCodesRequestVerificationMethod);

@@ -8,31 +8,12 @@ use super::*;
 /// Media resource response
 ///
 /// Spec: `#/paths/~1media/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateMediaStorageResponse {
-    pub data: Option<MediaResource>,
-}
-
-crate::codec::optional_fields!(CreateMediaStorageResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateMediaStorageResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateMediaStorageResponse",
-                &[crate::shape::field::<Option<MediaResource>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateMediaStorageResponse = MediaStorageResponse;
 
 /// Media resource response
 ///
 /// Spec: `#/paths/~1media~1{media_name}/get/responses/200/content/application~1json/schema`
-pub type GetMediaStorageResponse = CreateMediaStorageResponse;
+pub type GetMediaStorageResponse = MediaStorageResponse;
 
 /// Spec: `#/paths/~1media/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -117,6 +98,30 @@ impl crate::shape::Shaped for MediaResource {
     };
 }
 
+/// Media resource response
+///
+/// Spec: `#/paths/~1media/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaStorageResponse {
+    pub data: Option<MediaResource>,
+}
+
+crate::codec::optional_fields!(MediaStorageResponse { "data" => data });
+
+impl crate::shape::Shaped for MediaStorageResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStorageResponse",
+                &[crate::shape::field::<Option<MediaResource>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Upload media request
 ///
 /// Spec: `#/components/schemas/UpdateMediaRequest`
@@ -135,7 +140,7 @@ crate::codec::optional_fields!(
 /// Media resource response
 ///
 /// Spec: `#/paths/~1media~1{media_name}/put/responses/200/content/application~1json/schema`
-pub type UpdateMediaStorageResponse = CreateMediaStorageResponse;
+pub type UpdateMediaStorageResponse = MediaStorageResponse;
 
 /// Upload media request
 ///

@@ -115,42 +115,43 @@ impl CreateLongCodeMessageRequest {
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/encoding`
+pub type CreateLongCodeMessageRequestEncoding = MessageRequestEncoding;
+
+/// The protocol for sending the message, either SMS or MMS.
+///
+/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateLongCodeMessageRequestEncoding {
-    /// `auto`
-    Auto,
-    /// `gsm7`
-    Gsm7,
-    /// `ucs2`
-    Ucs2,
+pub enum CreateLongCodeMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl CreateLongCodeMessageRequestEncoding {
+impl CreateLongCodeMessageRequestType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Auto => "auto",
-            Self::Gsm7 => "gsm7",
-            Self::Ucs2 => "ucs2",
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for CreateLongCodeMessageRequestEncoding {
+impl From<&str> for CreateLongCodeMessageRequestType {
     fn from(value: &str) -> Self {
         match value {
-            "auto" => Self::Auto,
-            "gsm7" => Self::Gsm7,
-            "ucs2" => Self::Ucs2,
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(CreateLongCodeMessageRequestEncoding);
+crate::codec::string_enum!(CreateLongCodeMessageRequestType);
 
 /// Message Response
 ///
@@ -236,12 +237,43 @@ impl CreateMessageRequest {
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/encoding`
-pub type CreateMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+pub type CreateMessageRequestEncoding = MessageRequestEncoding;
 
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/type`
-pub type CreateMessageRequestType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateMessageRequestType);
 
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -308,12 +340,43 @@ impl CreateNumberPoolMessageRequest {
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/encoding`
-pub type CreateNumberPoolMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+pub type CreateNumberPoolMessageRequestEncoding = MessageRequestEncoding;
 
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/type`
-pub type CreateNumberPoolMessageRequestType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateNumberPoolMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateNumberPoolMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateNumberPoolMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateNumberPoolMessageRequestType);
 
 /// Message Response
 ///
@@ -391,7 +454,38 @@ impl CreateScheduledMessageRequest {
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateScheduledMessageRequest/properties/type`
-pub type CreateScheduledMessageRequestType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateScheduledMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateScheduledMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateScheduledMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateScheduledMessageRequestType);
 
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -455,12 +549,43 @@ impl CreateShortCodeMessageRequest {
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/encoding`
-pub type CreateShortCodeMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
+pub type CreateShortCodeMessageRequestEncoding = MessageRequestEncoding;
 
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/type`
-pub type CreateShortCodeMessageRequestType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateShortCodeMessageRequestType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateShortCodeMessageRequestType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateShortCodeMessageRequestType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateShortCodeMessageRequestType);
 
 /// Message Response
 ///
@@ -549,6 +674,114 @@ impl crate::shape::Shaped for GetMessageResponseData {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemStatus {
+    /// `scheduled`
+    Scheduled,
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `cancelled`
+    Cancelled,
+    /// `expired`
+    Expired,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// `delivered`
+    Delivered,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::Delivered => "delivered",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "scheduled" => Self::Scheduled,
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            "delivered" => Self::Delivered,
+            "delivery_failed" => Self::DeliveryFailed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ItemStatus);
+
+/// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
+///
+/// Spec: `#/components/schemas/CreateLongCodeMessageRequest/properties/encoding`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageRequestEncoding {
+    /// `auto`
+    Auto,
+    /// `gsm7`
+    Gsm7,
+    /// `ucs2`
+    Ucs2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MessageRequestEncoding {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Auto => "auto",
+            Self::Gsm7 => "gsm7",
+            Self::Ucs2 => "ucs2",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MessageRequestEncoding {
+    fn from(value: &str) -> Self {
+        match value {
+            "auto" => Self::Auto,
+            "gsm7" => Self::Gsm7,
+            "ucs2" => Self::Ucs2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MessageRequestEncoding);
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -730,39 +963,334 @@ impl crate::shape::Shaped for OutboundMessagePayloadCancelledCcItem {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/line_type`
-pub type OutboundMessagePayloadCancelledCcItemLineType = InboundMessagePayloadCcItemLineType;
+pub type OutboundMessagePayloadCancelledCcItemLineType = LineType;
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status`
+pub type OutboundMessagePayloadCancelledCcItemStatus = ItemStatus;
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost`
-pub type OutboundMessagePayloadCancelledCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledCost {
+    /// The amount deducted from your account.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Detailed breakdown of the message cost components.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown`
-pub type OutboundMessagePayloadCancelledCostBreakdown = InboundMessagePayloadCostBreakdown;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledCostBreakdown {
+    pub carrier_fee: Option<OutboundMessagePayloadCancelledCostBreakdownCarrierFee>,
+    pub rate: Option<OutboundMessagePayloadCancelledCostBreakdownRate>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledCostBreakdown { "carrier_fee" => carrier_fee, "rate"
+    => rate }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledCostBreakdown {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledCostBreakdown",
+                &[
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCostBreakdownCarrierFee>,
+                    >("carrier_fee"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCostBreakdownRate>,
+                    >("rate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledCostBreakdownCarrierFee {
+    /// The carrier fee amount.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledCostBreakdownCarrierFee { "amount" => amount,
+    "currency" => currency }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledCostBreakdownCarrierFee {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledCostBreakdownCarrierFee",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/rate`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledCostBreakdownRate {
+    /// The rate amount applied.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledCostBreakdownRate { "amount" => amount, "currency" =>
+    currency }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledCostBreakdownRate {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledCostBreakdownRate",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/direction`
-pub type OutboundMessagePayloadCancelledDirection = OutboundMessagePayloadDirection;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadCancelledDirection {
+    /// `outbound`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessagePayloadCancelledDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Outbound => "outbound",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessagePayloadCancelledDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "outbound" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessagePayloadCancelledDirection);
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/from`
-pub type OutboundMessagePayloadCancelledFrom = OutboundMessagePayloadFrom;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledFrom {
+    /// The carrier of the receiver.
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    pub line_type: Option<OutboundMessagePayloadCancelledFromLineType>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    pub phone_number: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledFrom { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledFrom {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledFrom",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledFromLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/from/properties/line_type`
+pub type OutboundMessagePayloadCancelledFromLineType = LineType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/media/items`
-pub type OutboundMessagePayloadCancelledMediaItem = OutboundMessagePayloadMediaItem;
+pub type OutboundMessagePayloadCancelledMediaItem = MediaItem;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/record_type`
-pub type OutboundMessagePayloadCancelledRecordType = InboundMessagePayloadRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadCancelledRecordType {
+    /// `message`
+    Message,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessagePayloadCancelledRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Message => "message",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessagePayloadCancelledRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "message" => Self::Message,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessagePayloadCancelledRecordType);
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items`
-pub type OutboundMessagePayloadCancelledToItem = OutboundMessagePayloadCancelledCcItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCancelledToItem {
+    /// The carrier of the receiver.
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    pub line_type: Option<OutboundMessagePayloadCancelledToItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    pub phone_number: Option<String>,
+    /// The delivery status of the message.
+    pub status: Option<OutboundMessagePayloadCancelledToItemStatus>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCancelledToItem { "carrier" => carrier, "line_type" =>
+    line_type, "phone_number" => phone_number, "status" => status }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCancelledToItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledToItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledToItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledToItemStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/line_type`
+pub type OutboundMessagePayloadCancelledToItemLineType = LineType;
+
+/// The delivery status of the message.
+///
+/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/to/items/properties/status`
+pub type OutboundMessagePayloadCancelledToItemStatus = ItemStatus;
 
 /// The type of message.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/type`
-pub type OutboundMessagePayloadCancelledType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadCancelledType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessagePayloadCancelledType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessagePayloadCancelledType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessagePayloadCancelledType);
 
 /// Spec: `#/components/schemas/OutboundMessageResponse`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -81,6 +81,56 @@ impl From<&str> for AlphanumericSenderIdRecordType {
 
 crate::codec::string_enum!(AlphanumericSenderIdRecordType);
 
+/// Spec: `#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlphanumericSenderIdResponse {
+    pub data: Option<AlphanumericSenderId>,
+}
+
+crate::codec::optional_fields!(AlphanumericSenderIdResponse { "data" => data });
+
+impl crate::shape::Shaped for AlphanumericSenderIdResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AlphanumericSenderIdResponse",
+                &[crate::shape::field::<Option<AlphanumericSenderId>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlphanumericSenderIdsResponse {
+    pub data: Option<Vec<AlphanumericSenderId>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    AlphanumericSenderIdsResponse { "data" => data, "meta" => meta }
+);
+
+impl crate::shape::Shaped for AlphanumericSenderIdsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AlphanumericSenderIdsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<AlphanumericSenderId>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/CreateAlphanumericSenderIdRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAlphanumericSenderIdRequest {
@@ -108,32 +158,13 @@ impl CreateAlphanumericSenderIdRequest {
 }
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateAlphanumericSenderIdResponse {
-    pub data: Option<AlphanumericSenderId>,
-}
-
-crate::codec::optional_fields!(CreateAlphanumericSenderIdResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateAlphanumericSenderIdResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateAlphanumericSenderIdResponse",
-                &[crate::shape::field::<Option<AlphanumericSenderId>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateAlphanumericSenderIdResponse = AlphanumericSenderIdResponse;
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteAlphanumericSenderIdResponse = CreateAlphanumericSenderIdResponse;
+pub type DeleteAlphanumericSenderIdResponse = AlphanumericSenderIdResponse;
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetAlphanumericSenderIdResponse = CreateAlphanumericSenderIdResponse;
+pub type GetAlphanumericSenderIdResponse = AlphanumericSenderIdResponse;
 
 /// Spec: `#/paths/~1messaging_profiles~1{id}~1metrics/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -149,6 +180,32 @@ impl crate::shape::Shaped for GetDetailedProfileMetricsResponse {
             static SHAPE: crate::shape::Shape = crate::shape::object(
                 "GetDetailedProfileMetricsResponse",
                 &[crate::shape::field::<Option<ProfileMetrics>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetMessagingHostedNumberResponse {
+    pub data: Option<PhoneNumberWithMessagingSettings>,
+}
+
+crate::codec::optional_fields!(GetMessagingHostedNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for GetMessagingHostedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMessagingHostedNumberResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
                 false,
             );
             &SHAPE
@@ -186,23 +243,28 @@ impl crate::shape::Shaped for GetProfileMetricsResponse {
 }
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema`
+pub type ListAlphanumericSenderIdsResponse = AlphanumericSenderIdsResponse;
+
+/// Spec: `#/paths/~1messaging_hosted_numbers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListAlphanumericSenderIdsResponse {
-    pub data: Option<Vec<AlphanumericSenderId>>,
+pub struct ListMessagingHostedNumbersResponse {
+    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
     pub meta: Option<MessagingPaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    ListAlphanumericSenderIdsResponse { "data" => data, "meta" => meta }
+    ListMessagingHostedNumbersResponse { "data" => data, "meta" => meta }
 );
 
-impl crate::shape::Shaped for ListAlphanumericSenderIdsResponse {
+impl crate::shape::Shaped for ListMessagingHostedNumbersResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListAlphanumericSenderIdsResponse",
+                "ListMessagingHostedNumbersResponse",
                 &[
-                    crate::shape::field::<Option<Vec<AlphanumericSenderId>>>("data"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberWithMessagingSettings>>,
+                    >("data"),
                     crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
                 ],
                 false,
@@ -214,10 +276,41 @@ impl crate::shape::Shaped for ListAlphanumericSenderIdsResponse {
 }
 
 /// Spec: `#/paths/~1messaging_hosted_numbers/get/parameters/3/schema`
-pub type ListMessagingHostedNumbersSortPhoneNumber = Sort;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListMessagingHostedNumbersSortPhoneNumber {
+    /// `asc`
+    Asc,
+    /// `desc`
+    Desc,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListMessagingHostedNumbersSortPhoneNumber {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListMessagingHostedNumbersSortPhoneNumber {
+    fn from(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListMessagingHostedNumbersSortPhoneNumber);
 
 /// Spec: `#/paths/~1messaging_profiles~1{id}~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema`
-pub type ListProfileAlphanumericSenderIdsResponse = ListAlphanumericSenderIdsResponse;
+pub type ListProfileAlphanumericSenderIdsResponse = AlphanumericSenderIdsResponse;
 
 /// The time frame for metrics aggregation.
 ///
@@ -284,7 +377,51 @@ pub type ProfileMetricsHighLevel = serde_json::Map<String, serde_json::Value>;
 /// Messaging Profile Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}~1actions~1regenerate_secret/post/responses/200/content/application~1json/schema`
-pub type RegenerateMessagingProfileSecretResponse = CreateMessagingProfileResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegenerateMessagingProfileSecretResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+crate::codec::optional_fields!(
+    RegenerateMessagingProfileSecretResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for RegenerateMessagingProfileSecretResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegenerateMessagingProfileSecretResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateMessagingHostedNumberResponse = GetMessagingHostedNumberResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateMessagingHostedNumberResponse {
+    pub data: Option<PhoneNumberWithMessagingSettings>,
+}
+
+crate::codec::optional_fields!(UpdateMessagingHostedNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdateMessagingHostedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateMessagingHostedNumberResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -141,12 +141,63 @@ impl crate::shape::Shaped for BulkUpdateMessagingSettingsOnPhoneNumbersResponse 
 /// Retrieve bulk update messaging settings Response
 ///
 /// Spec: `#/paths/~1messaging_numbers_bulk_updates~1{order_id}/get/responses/200/content/application~1json/schema`
-pub type GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse = BulkUpdateMessagingSettingsOnPhoneNumbersResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse {
+    pub data: Option<BulkMessagingSettingsUpdatePhoneNumbers>,
+}
+
+crate::codec::optional_fields!(
+    GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse { "data" => data }
+);
+
+impl crate::shape::Shaped
+for GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse",
+                &[
+                    crate::shape::field::<
+                        Option<BulkMessagingSettingsUpdatePhoneNumbers>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Retrieve Messaging Settings Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1messaging/get/responses/200/content/application~1json/schema`
-pub type GetPhoneNumberMessagingSettingsResponse = GetMessagingHostedNumberResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPhoneNumberMessagingSettingsResponse {
+    pub data: Option<PhoneNumberWithMessagingSettings>,
+}
+
+crate::codec::optional_fields!(
+    GetPhoneNumberMessagingSettingsResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for GetPhoneNumberMessagingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPhoneNumberMessagingSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1phone_numbers~1messaging/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,12 +240,95 @@ crate::codec::string_enum!(ListPhoneNumbersWithMessagingSettingsFilterType);
 /// List Messaging Settings Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1messaging/get/responses/200/content/application~1json/schema`
-pub type ListPhoneNumbersWithMessagingSettingsResponse = ListMessagingHostedNumbersResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersWithMessagingSettingsResponse {
+    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumbersWithMessagingSettingsResponse { "data" => data, "meta" => meta }
+);
+
+impl crate::shape::Shaped for ListPhoneNumbersWithMessagingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumbersWithMessagingSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberWithMessagingSettings>>,
+                    >("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1phone_numbers~1messaging/get/parameters/5/schema`
-pub type ListPhoneNumbersWithMessagingSettingsSortPhoneNumber = Sort;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersWithMessagingSettingsSortPhoneNumber {
+    /// `asc`
+    Asc,
+    /// `desc`
+    Desc,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersWithMessagingSettingsSortPhoneNumber {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersWithMessagingSettingsSortPhoneNumber {
+    fn from(value: &str) -> Self {
+        match value {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersWithMessagingSettingsSortPhoneNumber);
 
 /// Retrieve Messaging Settings Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1messaging/patch/responses/200/content/application~1json/schema`
-pub type UpdatePhoneNumberMessagingSettingsResponse = GetMessagingHostedNumberResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdatePhoneNumberMessagingSettingsResponse {
+    pub data: Option<PhoneNumberWithMessagingSettings>,
+}
+
+crate::codec::optional_fields!(
+    UpdatePhoneNumberMessagingSettingsResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for UpdatePhoneNumberMessagingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdatePhoneNumberMessagingSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

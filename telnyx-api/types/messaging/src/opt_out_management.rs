@@ -40,42 +40,7 @@ impl AutoRespConfigCreateSchema {
 /// Op
 ///
 /// Spec: `#/components/schemas/AutoRespConfigCreateSchema/properties/op`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AutoRespConfigCreateSchemaOp {
-    /// `start`
-    Start,
-    /// `stop`
-    Stop,
-    /// `info`
-    Info,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AutoRespConfigCreateSchemaOp {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Info => "info",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AutoRespConfigCreateSchemaOp {
-    fn from(value: &str) -> Self {
-        match value {
-            "start" => Self::Start,
-            "stop" => Self::Stop,
-            "info" => Self::Info,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AutoRespConfigCreateSchemaOp);
+pub type AutoRespConfigCreateSchemaOp = SchemaOp;
 
 /// AutorespConfigResponseSchema
 ///
@@ -146,7 +111,7 @@ impl crate::shape::Shaped for AutorespConfigSchema {
 /// Op
 ///
 /// Spec: `#/components/schemas/AutorespConfigSchema/properties/op`
-pub type AutorespConfigSchemaOp = AutoRespConfigCreateSchemaOp;
+pub type AutorespConfigSchemaOp = SchemaOp;
 
 /// List of Auto-Response Settings
 ///
@@ -176,10 +141,41 @@ impl crate::shape::Shaped for AutorespConfigsResponseSchema {
 }
 
 /// Spec: `#/paths/~1messaging_profiles~1{profile_id}~1autoresp_configs/get/parameters/2/schema`
-pub type GetAutorespConfigsCreatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAutorespConfigsCreatedAt {
+    /// Created At\[Gte\]
+    pub gte: Option<String>,
+    /// Created At\[Lte\]
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetAutorespConfigsCreatedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1messaging_profiles~1{profile_id}~1autoresp_configs/get/parameters/3/schema`
-pub type GetAutorespConfigsUpdatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetAutorespConfigsUpdatedAt {
+    /// Updated At\[Gte\]
+    pub gte: Option<String>,
+    /// Updated At\[Lte\]
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetAutorespConfigsUpdatedAt { "gte" => gte, "lte" => lte }
+);
+
+/// Spec: `#/paths/~1messaging_optouts/get/parameters/3/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListOptOutsCreatedAt {
+    /// Filter opt-outs created after this date (ISO-8601 format)
+    pub gte: Option<String>,
+    /// Filter opt-outs created before this date (ISO-8601 format)
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte });
 
 /// Spec: `#/paths/~1messaging_optouts/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -258,3 +254,43 @@ impl crate::shape::Shaped for OptOutListResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Op
+///
+/// Spec: `#/components/schemas/AutoRespConfigCreateSchema/properties/op`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SchemaOp {
+    /// `start`
+    Start,
+    /// `stop`
+    Stop,
+    /// `info`
+    Info,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SchemaOp {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Info => "info",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SchemaOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "start" => Self::Start,
+            "stop" => Self::Stop,
+            "info" => Self::Info,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SchemaOp);

@@ -121,10 +121,93 @@ impl CreateMessagingProfileRequest {
     }
 }
 
+/// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
+///
+/// Spec: `#/components/schemas/CreateMessagingProfileRequest/properties/webhook_api_version`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateMessagingProfileRequestWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `2010-04-01`
+    V20100401,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateMessagingProfileRequestWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V20100401 => "2010-04-01",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "2010-04-01" => Self::V20100401,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
+
+/// Messaging Profile Response
+///
+/// Spec: `#/paths/~1messaging_profiles/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateMessagingProfileResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+crate::codec::optional_fields!(CreateMessagingProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateMessagingProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMessagingProfileResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Messaging Profile Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteMessagingProfileResponse = CreateMessagingProfileResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteMessagingProfileResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+crate::codec::optional_fields!(DeleteMessagingProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for DeleteMessagingProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteMessagingProfileResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1messaging_profiles/get/parameters/0/schema`
 pub type ListMessagingProfilesFilter = Feature;
@@ -162,12 +245,63 @@ impl crate::shape::Shaped for ListMessagingProfilesResponse {
 /// List Messaging Profile Phone Numbers Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}~1phone_numbers/get/responses/200/content/application~1json/schema`
-pub type ListProfilePhoneNumbersResponse = ListMessagingHostedNumbersResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListProfilePhoneNumbersResponse {
+    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+crate::codec::optional_fields!(
+    ListProfilePhoneNumbersResponse { "data" => data, "meta" => meta }
+);
+
+impl crate::shape::Shaped for ListProfilePhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListProfilePhoneNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberWithMessagingSettings>>,
+                    >("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// List Messaging Profile Short Codes Response
+///
+/// Spec: `#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema`
+pub type ListProfileShortCodesResponse = ShortCodesResponse;
 
 /// Messaging Profile Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveMessagingProfileResponse = CreateMessagingProfileResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveMessagingProfileResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+crate::codec::optional_fields!(RetrieveMessagingProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveMessagingProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveMessagingProfileResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -233,14 +367,95 @@ crate::codec::optional_fields!(
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/record_type`
-pub type UpdateMessagingProfileRequestRecordType = MessagingProfileRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateMessagingProfileRequestRecordType {
+    /// `messaging_profile`
+    MessagingProfile,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateMessagingProfileRequestRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MessagingProfile => "messaging_profile",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateMessagingProfileRequestRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "messaging_profile" => Self::MessagingProfile,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateMessagingProfileRequestRecordType);
 
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/UpdateMessagingProfileRequest/properties/webhook_api_version`
-pub type UpdateMessagingProfileRequestWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateMessagingProfileRequestWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `2010-04-01`
+    V20100401,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateMessagingProfileRequestWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V20100401 => "2010-04-01",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateMessagingProfileRequestWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "2010-04-01" => Self::V20100401,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateMessagingProfileRequestWebhookApiVersion);
 
 /// Messaging Profile Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateMessagingProfileResponse = CreateMessagingProfileResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateMessagingProfileResponse {
+    pub data: Option<MessagingProfile>,
+}
+
+crate::codec::optional_fields!(UpdateMessagingProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdateMessagingProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateMessagingProfileResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

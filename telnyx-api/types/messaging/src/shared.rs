@@ -5,96 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
-///
-/// Spec: `#/components/schemas/CreateMessagingProfileRequest/properties/webhook_api_version`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateMessagingProfileRequestWebhookApiVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// `2010-04-01`
-    V20100401,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateMessagingProfileRequestWebhookApiVersion {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::V20100401 => "2010-04-01",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateMessagingProfileRequestWebhookApiVersion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            "2010-04-01" => Self::V20100401,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateMessagingProfileRequestWebhookApiVersion);
-
-/// Messaging Profile Response
-///
-/// Spec: `#/paths/~1messaging_profiles/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateMessagingProfileResponse {
-    pub data: Option<MessagingProfile>,
-}
-
-crate::codec::optional_fields!(CreateMessagingProfileResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateMessagingProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateMessagingProfileResponse",
-                &[crate::shape::field::<Option<MessagingProfile>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetMessagingHostedNumberResponse {
-    pub data: Option<PhoneNumberWithMessagingSettings>,
-}
-
-crate::codec::optional_fields!(GetMessagingHostedNumberResponse { "data" => data });
-
-impl crate::shape::Shaped for GetMessagingHostedNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetMessagingHostedNumberResponse",
-                &[
-                    crate::shape::field::<
-                        Option<PhoneNumberWithMessagingSettings>,
-                    >("data"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// Spec: `#/components/schemas/HostedNumberOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedNumberOrder {
@@ -728,36 +638,37 @@ impl crate::shape::Shaped for InboundMessagePayload {
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
+pub type InboundMessagePayloadCcItem = MessagePayloadCcItem;
+
+/// The line-type of the receiver.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/line_type`
+pub type InboundMessagePayloadCcItemLineType = LineType;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
+pub type InboundMessagePayloadCcItemStatus = MessagePayloadCcItemStatus;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cost`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct InboundMessagePayloadCcItem {
-    /// The carrier of the receiver.
-    pub carrier: Option<String>,
-    /// The line-type of the receiver.
-    pub line_type: Option<InboundMessagePayloadCcItemLineType>,
-    /// Receiving address (+E.164 formatted phone number or short code).
-    pub phone_number: Option<String>,
-    pub status: Option<InboundMessagePayloadCcItemStatus>,
+pub struct InboundMessagePayloadCost {
+    /// The amount deducted from your account.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    InboundMessagePayloadCcItem { "carrier" => carrier, "line_type" => line_type,
-    "phone_number" => phone_number, "status" => status }
+    InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
 );
 
-impl crate::shape::Shaped for InboundMessagePayloadCcItem {
+impl crate::shape::Shaped for InboundMessagePayloadCost {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "InboundMessagePayloadCcItem",
+                "InboundMessagePayloadCost",
                 &[
-                    crate::shape::field::<Option<String>>("carrier"),
-                    crate::shape::field::<
-                        Option<InboundMessagePayloadCcItemLineType>,
-                    >("line_type"),
-                    crate::shape::field::<Option<String>>("phone_number"),
-                    crate::shape::field::<
-                        Option<InboundMessagePayloadCcItemStatus>,
-                    >("status"),
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
                 ],
                 false,
             );
@@ -766,60 +677,6 @@ impl crate::shape::Shaped for InboundMessagePayloadCcItem {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadCcItemStatus {
-    /// `queued`
-    Queued,
-    /// `sending`
-    Sending,
-    /// `sent`
-    Sent,
-    /// `delivered`
-    Delivered,
-    /// `sending_failed`
-    SendingFailed,
-    /// `delivery_failed`
-    DeliveryFailed,
-    /// `delivery_unconfirmed`
-    DeliveryUnconfirmed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InboundMessagePayloadCcItemStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::SendingFailed => "sending_failed",
-            Self::DeliveryFailed => "delivery_failed",
-            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InboundMessagePayloadCcItemStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "queued" => Self::Queued,
-            "sending" => Self::Sending,
-            "sent" => Self::Sent,
-            "delivered" => Self::Delivered,
-            "sending_failed" => Self::SendingFailed,
-            "delivery_failed" => Self::DeliveryFailed,
-            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InboundMessagePayloadCcItemStatus);
 
 /// Detailed breakdown of the message cost components.
 ///
@@ -856,10 +713,65 @@ impl crate::shape::Shaped for InboundMessagePayloadCostBreakdown {
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
-pub type InboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboundMessagePayloadCostBreakdownCarrierFee {
+    /// The carrier fee amount.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InboundMessagePayloadCostBreakdownCarrierFee { "amount" => amount, "currency" =>
+    currency }
+);
+
+impl crate::shape::Shaped for InboundMessagePayloadCostBreakdownCarrierFee {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadCostBreakdownCarrierFee",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/rate`
-pub type InboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboundMessagePayloadCostBreakdownRate {
+    /// The rate amount applied.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InboundMessagePayloadCostBreakdownRate { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for InboundMessagePayloadCostBreakdownRate {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadCostBreakdownRate",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
 ///
@@ -936,7 +848,7 @@ impl crate::shape::Shaped for InboundMessagePayloadFrom {
 /// The line-type of the sender.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
-pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
+pub type InboundMessagePayloadFromLineType = LineType;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1088,7 +1000,7 @@ impl crate::shape::Shaped for InboundMessagePayloadToItem {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/line_type`
-pub type InboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
+pub type InboundMessagePayloadToItemLineType = LineType;
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/to/items/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1151,34 +1063,112 @@ crate::codec::string_enum!(InboundMessagePayloadToItemStatus);
 /// The type of message. This value can be either 'sms' or 'mms'.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/type`
-pub type InboundMessagePayloadType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundMessagePayloadType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundMessagePayloadType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundMessagePayloadType);
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/InboundMessage/properties/record_type`
 pub type InboundMessageRecordType = ProgrammableFaxRecordType;
 
-/// Spec: `#/paths/~1messaging_hosted_numbers/get/responses/200/content/application~1json/schema`
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListMessagingHostedNumbersResponse {
-    pub data: Option<Vec<PhoneNumberWithMessagingSettings>>,
-    pub meta: Option<MessagingPaginationMeta>,
+pub struct MediaItem {
+    /// The MIME type of the requested media.
+    pub content_type: Option<String>,
+    /// The SHA256 hash of the requested media.
+    pub sha256: Option<String>,
+    /// The size of the requested media.
+    pub size: Option<i64>,
+    /// The url of the media requested to be sent.
+    pub url: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListMessagingHostedNumbersResponse { "data" => data, "meta" => meta }
+    MediaItem { "content_type" => content_type, "sha256" => sha256, "size" => size, "url"
+    => url }
 );
 
-impl crate::shape::Shaped for ListMessagingHostedNumbersResponse {
+impl crate::shape::Shaped for MediaItem {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListMessagingHostedNumbersResponse",
+                "MediaItem",
                 &[
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("sha256"),
+                    crate::shape::field::<Option<i64>>("size"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessagePayloadCcItem {
+    /// The carrier of the receiver.
+    pub carrier: Option<String>,
+    /// The line-type of the receiver.
+    pub line_type: Option<InboundMessagePayloadCcItemLineType>,
+    /// Receiving address (+E.164 formatted phone number or short code).
+    pub phone_number: Option<String>,
+    pub status: Option<InboundMessagePayloadCcItemStatus>,
+}
+
+crate::codec::optional_fields!(
+    MessagePayloadCcItem { "carrier" => carrier, "line_type" => line_type, "phone_number"
+    => phone_number, "status" => status }
+);
+
+impl crate::shape::Shaped for MessagePayloadCcItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagePayloadCcItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
                     crate::shape::field::<
-                        Option<Vec<PhoneNumberWithMessagingSettings>>,
-                    >("data"),
-                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                        Option<InboundMessagePayloadCcItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCcItemStatus>,
+                    >("status"),
                 ],
                 false,
             );
@@ -1188,35 +1178,59 @@ impl crate::shape::Shaped for ListMessagingHostedNumbersResponse {
     };
 }
 
-/// List Messaging Profile Short Codes Response
-///
-/// Spec: `#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListProfileShortCodesResponse {
-    pub data: Option<Vec<ShortCode>>,
-    pub meta: Option<MessagingPaginationMeta>,
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessagePayloadCcItemStatus {
+    /// `queued`
+    Queued,
+    /// `sending`
+    Sending,
+    /// `sent`
+    Sent,
+    /// `delivered`
+    Delivered,
+    /// `sending_failed`
+    SendingFailed,
+    /// `delivery_failed`
+    DeliveryFailed,
+    /// `delivery_unconfirmed`
+    DeliveryUnconfirmed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-crate::codec::optional_fields!(
-    ListProfileShortCodesResponse { "data" => data, "meta" => meta }
-);
-
-impl crate::shape::Shaped for ListProfileShortCodesResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListProfileShortCodesResponse",
-                &[
-                    crate::shape::field::<Option<Vec<ShortCode>>>("data"),
-                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-                ],
-                false,
-            );
-            &SHAPE
+impl MessagePayloadCcItemStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::SendingFailed => "sending_failed",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
+            Self::Unknown(other) => other,
         }
-        &crate::shape::Shape::Named(shape)
-    };
+    }
 }
+
+impl From<&str> for MessagePayloadCcItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "queued" => Self::Queued,
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "sending_failed" => Self::SendingFailed,
+            "delivery_failed" => Self::DeliveryFailed,
+            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MessagePayloadCcItemStatus);
 
 /// Spec: `#/components/schemas/messaging_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1413,7 +1427,42 @@ crate::codec::string_enum!(MessagingProfileRecordType);
 /// Determines which webhook format will be used, Telnyx API v1, v2, or a legacy 2010-04-01 format.
 ///
 /// Spec: `#/components/schemas/MessagingProfile/properties/webhook_api_version`
-pub type MessagingProfileWebhookApiVersion = CreateMessagingProfileRequestWebhookApiVersion;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessagingProfileWebhookApiVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// `2010-04-01`
+    V20100401,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MessagingProfileWebhookApiVersion {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V20100401 => "2010-04-01",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MessagingProfileWebhookApiVersion {
+    fn from(value: &str) -> Self {
+        match value {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            "2010-04-01" => Self::V20100401,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MessagingProfileWebhookApiVersion);
 
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
@@ -1592,7 +1641,34 @@ impl crate::shape::Shaped for OutboundMessageEvent {
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
-pub type OutboundMessageEventMeta = FaxDeliveredMeta;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessageEventMeta {
+    /// Number of attempts to deliver the webhook event.
+    pub attempt: Option<i64>,
+    /// The webhook URL the event was delivered to.
+    pub delivered_to: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessageEventMeta { "attempt" => attempt, "delivered_to" => delivered_to }
+);
+
+impl crate::shape::Shaped for OutboundMessageEventMeta {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessageEventMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The type of event being delivered.
 ///
@@ -1763,84 +1839,134 @@ impl crate::shape::Shaped for OutboundMessagePayload {
     };
 }
 
-/// The delivery status of the message.
-///
-/// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutboundMessagePayloadCancelledCcItemStatus {
-    /// `scheduled`
-    Scheduled,
-    /// `queued`
-    Queued,
-    /// `sending`
-    Sending,
-    /// `sent`
-    Sent,
-    /// `cancelled`
-    Cancelled,
-    /// `expired`
-    Expired,
-    /// `sending_failed`
-    SendingFailed,
-    /// `delivery_unconfirmed`
-    DeliveryUnconfirmed,
-    /// `delivered`
-    Delivered,
-    /// `delivery_failed`
-    DeliveryFailed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OutboundMessagePayloadCancelledCcItemStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Cancelled => "cancelled",
-            Self::Expired => "expired",
-            Self::SendingFailed => "sending_failed",
-            Self::DeliveryUnconfirmed => "delivery_unconfirmed",
-            Self::Delivered => "delivered",
-            Self::DeliveryFailed => "delivery_failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OutboundMessagePayloadCancelledCcItemStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "scheduled" => Self::Scheduled,
-            "queued" => Self::Queued,
-            "sending" => Self::Sending,
-            "sent" => Self::Sent,
-            "cancelled" => Self::Cancelled,
-            "expired" => Self::Expired,
-            "sending_failed" => Self::SendingFailed,
-            "delivery_unconfirmed" => Self::DeliveryUnconfirmed,
-            "delivered" => Self::Delivered,
-            "delivery_failed" => Self::DeliveryFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OutboundMessagePayloadCancelledCcItemStatus);
-
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cc/items`
-pub type OutboundMessagePayloadCcItem = InboundMessagePayloadCcItem;
+pub type OutboundMessagePayloadCcItem = MessagePayloadCcItem;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost`
-pub type OutboundMessagePayloadCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCost {
+    /// The amount deducted from your account.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Detailed breakdown of the message cost components.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown`
-pub type OutboundMessagePayloadCostBreakdown = InboundMessagePayloadCostBreakdown;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCostBreakdown {
+    pub carrier_fee: Option<OutboundMessagePayloadCostBreakdownCarrierFee>,
+    pub rate: Option<OutboundMessagePayloadCostBreakdownRate>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCostBreakdown { "carrier_fee" => carrier_fee, "rate" => rate }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCostBreakdown {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCostBreakdown",
+                &[
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCostBreakdownCarrierFee>,
+                    >("carrier_fee"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCostBreakdownRate>,
+                    >("rate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCostBreakdownCarrierFee {
+    /// The carrier fee amount.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCostBreakdownCarrierFee { "amount" => amount, "currency" =>
+    currency }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCostBreakdownCarrierFee {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCostBreakdownCarrierFee",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/OutboundMessagePayload/properties/cost_breakdown/properties/rate`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundMessagePayloadCostBreakdownRate {
+    /// The rate amount applied.
+    pub amount: Option<String>,
+    /// The ISO 4217 currency identifier.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundMessagePayloadCostBreakdownRate { "amount" => amount, "currency" => currency
+    }
+);
+
+impl crate::shape::Shaped for OutboundMessagePayloadCostBreakdownRate {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCostBreakdownRate",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The direction of the message. Inbound messages are sent to you whereas outbound messages are sent from you.
 ///
@@ -1913,49 +2039,42 @@ impl crate::shape::Shaped for OutboundMessagePayloadFrom {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type`
-pub type OutboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
+pub type OutboundMessagePayloadFromLineType = LineType;
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/media/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutboundMessagePayloadMediaItem {
-    /// The MIME type of the requested media.
-    pub content_type: Option<String>,
-    /// The SHA256 hash of the requested media.
-    pub sha256: Option<String>,
-    /// The size of the requested media.
-    pub size: Option<i64>,
-    /// The url of the media requested to be sent.
-    pub url: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    OutboundMessagePayloadMediaItem { "content_type" => content_type, "sha256" => sha256,
-    "size" => size, "url" => url }
-);
-
-impl crate::shape::Shaped for OutboundMessagePayloadMediaItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "OutboundMessagePayloadMediaItem",
-                &[
-                    crate::shape::field::<Option<String>>("content_type"),
-                    crate::shape::field::<Option<String>>("sha256"),
-                    crate::shape::field::<Option<i64>>("size"),
-                    crate::shape::field::<Option<String>>("url"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type OutboundMessagePayloadMediaItem = MediaItem;
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/record_type`
-pub type OutboundMessagePayloadRecordType = InboundMessagePayloadRecordType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadRecordType {
+    /// `message`
+    Message,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessagePayloadRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Message => "message",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessagePayloadRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "message" => Self::Message,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessagePayloadRecordType);
 
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2001,7 +2120,7 @@ impl crate::shape::Shaped for OutboundMessagePayloadToItem {
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/to/items/properties/line_type`
-pub type OutboundMessagePayloadToItemLineType = InboundMessagePayloadCcItemLineType;
+pub type OutboundMessagePayloadToItemLineType = LineType;
 
 /// The delivery status of the message.
 ///
@@ -2066,7 +2185,38 @@ crate::codec::string_enum!(OutboundMessagePayloadToItemStatus);
 /// The type of message.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/type`
-pub type OutboundMessagePayloadType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundMessagePayloadType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundMessagePayloadType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundMessagePayloadType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundMessagePayloadType);
 
 /// Identifies the type of the resource.
 ///
@@ -2181,11 +2331,6 @@ impl crate::shape::Shaped for PhoneNumberWithMessagingSettingsFeatures {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Identifies the type of the resource.
-///
-/// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/record_type`
-pub type PhoneNumberWithMessagingSettingsRecordType = MobilePhoneNumberWithMessagingSettingsRecordType;
 
 /// The type of the phone number
 ///
@@ -2320,6 +2465,34 @@ impl From<&str> for ShortCodeRecordType {
 }
 
 crate::codec::string_enum!(ShortCodeRecordType);
+
+/// List Messaging Profile Short Codes Response
+///
+/// Spec: `#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShortCodesResponse {
+    pub data: Option<Vec<ShortCode>>,
+    pub meta: Option<MessagingPaginationMeta>,
+}
+
+crate::codec::optional_fields!(ShortCodesResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ShortCodesResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ShortCodesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<ShortCode>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Receiving address (+E.164 formatted phone number or short code).
 ///

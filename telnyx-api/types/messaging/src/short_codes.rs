@@ -19,23 +19,28 @@ crate::codec::optional_fields!(
 /// List Short Codes Response
 ///
 /// Spec: `#/paths/~1short_codes/get/responses/200/content/application~1json/schema`
-pub type ListShortCodesResponse = ListProfileShortCodesResponse;
+pub type ListShortCodesResponse = ShortCodesResponse;
+
+/// Short Code Response
+///
+/// Spec: `#/paths/~1short_codes~1{id}/get/responses/200/content/application~1json/schema`
+pub type RetrieveShortCodeResponse = ShortCodeResponse;
 
 /// Short Code Response
 ///
 /// Spec: `#/paths/~1short_codes~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RetrieveShortCodeResponse {
+pub struct ShortCodeResponse {
     pub data: Option<ShortCode>,
 }
 
-crate::codec::optional_fields!(RetrieveShortCodeResponse { "data" => data });
+crate::codec::optional_fields!(ShortCodeResponse { "data" => data });
 
-impl crate::shape::Shaped for RetrieveShortCodeResponse {
+impl crate::shape::Shaped for ShortCodeResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "RetrieveShortCodeResponse",
+                "ShortCodeResponse",
                 &[crate::shape::field::<Option<ShortCode>>("data")],
                 false,
             );
@@ -67,4 +72,4 @@ impl UpdateShortCodeRequest {
 /// Short Code Response
 ///
 /// Spec: `#/paths/~1short_codes~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateShortCodeResponse = RetrieveShortCodeResponse;
+pub type UpdateShortCodeResponse = ShortCodeResponse;

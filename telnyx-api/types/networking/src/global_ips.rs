@@ -6,79 +6,22 @@
 use super::*;
 
 /// Spec: `#/paths/~1global_ip_assignments/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateGlobalIpAssignmentResponse {
-    pub data: Option<GlobalIpAssignment>,
-}
-
-crate::codec::optional_fields!(CreateGlobalIpAssignmentResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateGlobalIpAssignmentResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateGlobalIpAssignmentResponse",
-                &[crate::shape::field::<Option<GlobalIpAssignment>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateGlobalIpAssignmentResponse = GlobalIpAssignmentResponse;
 
 /// Spec: `#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateGlobalIpHealthCheckResponse {
-    pub data: Option<GlobalIpHealthCheck>,
-}
-
-crate::codec::optional_fields!(CreateGlobalIpHealthCheckResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateGlobalIpHealthCheckResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateGlobalIpHealthCheckResponse",
-                &[crate::shape::field::<Option<GlobalIpHealthCheck>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateGlobalIpHealthCheckResponse = GlobalIpHealthCheckResponse;
 
 /// Spec: `#/paths/~1global_ips/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateGlobalIpResponse {
-    pub data: Option<GlobalIp>,
-}
-
-crate::codec::optional_fields!(CreateGlobalIpResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateGlobalIpResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateGlobalIpResponse",
-                &[crate::shape::field::<Option<GlobalIp>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateGlobalIpResponse = GlobalIpResponse;
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
+pub type DeleteGlobalIpAssignmentResponse = GlobalIpAssignmentResponse;
 
 /// Spec: `#/paths/~1global_ip_health_checks~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteGlobalIpHealthCheckResponse = CreateGlobalIpHealthCheckResponse;
+pub type DeleteGlobalIpHealthCheckResponse = GlobalIpHealthCheckResponse;
 
 /// Spec: `#/paths/~1global_ips~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteGlobalIpResponse = CreateGlobalIpResponse;
+pub type DeleteGlobalIpResponse = GlobalIpResponse;
 
 /// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -94,8 +37,62 @@ crate::codec::optional_fields!(
     global_ip_assignment_id, "global_ip_id" => global_ip_id }
 );
 
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
+    String(String),
+    Variant2(GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de>
+for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
+pub type GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 = IdVariant2;
+
 /// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id`
-pub type GetGlobalIpAssignmentHealthFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpAssignmentHealthFilterGlobalIpId {
+    String(String),
+    Variant2(GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for GetGlobalIpAssignmentHealthFilterGlobalIpId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpAssignmentHealthFilterGlobalIpId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+pub type GetGlobalIpAssignmentHealthFilterGlobalIpIdVariant2 = IdVariant2;
 
 /// Spec: `#/paths/~1global_ip_assignment_health/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,10 +121,78 @@ impl crate::shape::Shaped for GetGlobalIpAssignmentHealthResponse {
 }
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
+pub type GetGlobalIpAssignmentResponse = GlobalIpAssignmentResponse;
 
 /// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema`
-pub type GetGlobalIpAssignmentUsageFilter = GetGlobalIpAssignmentHealthFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpAssignmentUsageFilter {
+    pub global_ip_assignment_id: Option<
+        GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId,
+    >,
+    pub global_ip_id: Option<GetGlobalIpAssignmentUsageFilterGlobalIpId>,
+}
+
+crate::codec::optional_fields!(
+    GetGlobalIpAssignmentUsageFilter { "global_ip_assignment_id" =>
+    global_ip_assignment_id, "global_ip_id" => global_ip_id }
+);
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId {
+    String(String),
+    Variant2(GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de>
+for GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpAssignmentIdVariant2 = IdVariant2;
+
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpAssignmentUsageFilterGlobalIpId {
+    String(String),
+    Variant2(GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for GetGlobalIpAssignmentUsageFilterGlobalIpId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpAssignmentUsageFilterGlobalIpId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignments_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+pub type GetGlobalIpAssignmentUsageFilterGlobalIpIdVariant2 = IdVariant2;
 
 /// Spec: `#/paths/~1global_ip_assignments_usage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,7 +221,7 @@ impl crate::shape::Shaped for GetGlobalIpAssignmentUsageResponse {
 }
 
 /// Spec: `#/paths/~1global_ip_health_checks~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetGlobalIpHealthCheckResponse = CreateGlobalIpHealthCheckResponse;
+pub type GetGlobalIpHealthCheckResponse = GlobalIpHealthCheckResponse;
 
 /// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -169,7 +234,32 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id`
-pub type GetGlobalIpLatencyFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpLatencyFilterGlobalIpId {
+    String(String),
+    Variant2(GetGlobalIpLatencyFilterGlobalIpIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for GetGlobalIpLatencyFilterGlobalIpId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpLatencyFilterGlobalIpId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+pub type GetGlobalIpLatencyFilterGlobalIpIdVariant2 = IdVariant2;
 
 /// Spec: `#/paths/~1global_ip_latency/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -194,10 +284,45 @@ impl crate::shape::Shaped for GetGlobalIpLatencyResponse {
 }
 
 /// Spec: `#/paths/~1global_ips~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetGlobalIpResponse = CreateGlobalIpResponse;
+pub type GetGlobalIpResponse = GlobalIpResponse;
 
 /// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema`
-pub type GetGlobalIpUsageFilter = GetGlobalIpLatencyFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetGlobalIpUsageFilter {
+    pub global_ip_id: Option<GetGlobalIpUsageFilterGlobalIpId>,
+}
+
+crate::codec::optional_fields!(
+    GetGlobalIpUsageFilter { "global_ip_id" => global_ip_id }
+);
+
+/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum GetGlobalIpUsageFilterGlobalIpId {
+    String(String),
+    Variant2(GetGlobalIpUsageFilterGlobalIpIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for GetGlobalIpUsageFilterGlobalIpId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpUsageFilterGlobalIpId",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
+            ],
+        )
+    }
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_usage/get/parameters/0/schema/properties/global_ip_id/oneOf/1`
+pub type GetGlobalIpUsageFilterGlobalIpIdVariant2 = IdVariant2;
 
 /// Spec: `#/paths/~1global_ip_usage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -419,73 +544,13 @@ impl crate::shape::Shaped for GlobalIpAssignmentHealthMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentHealthMetricGlobalIp {
-    /// Global IP ID.
-    pub id: Option<String>,
-    /// The Global IP address.
-    pub ip_address: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GlobalIpAssignmentHealthMetricGlobalIp { "id" => id, "ip_address" => ip_address }
-);
-
-impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIp {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GlobalIpAssignmentHealthMetricGlobalIp",
-                &[
-                    crate::shape::field::<Option<String>>("id"),
-                    crate::shape::field::<Option<String>>("ip_address"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GlobalIpAssignmentHealthMetricGlobalIp = MetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignment {
-    /// Global IP assignment ID.
-    pub id: Option<String>,
-    pub wireguard_peer: Option<
-        GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
-    >,
-    /// Wireguard peer ID.
-    pub wireguard_peer_id: Option<String>,
-}
+pub type GlobalIpAssignmentHealthMetricGlobalIpAssignment = MetricGlobalIpAssignment;
 
-crate::codec::optional_fields!(
-    GlobalIpAssignmentHealthMetricGlobalIpAssignment { "id" => id, "wireguard_peer" =>
-    wireguard_peer, "wireguard_peer_id" => wireguard_peer_id }
-);
-
-impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIpAssignment {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GlobalIpAssignmentHealthMetricGlobalIpAssignment",
-                &[
-                    crate::shape::field::<Option<String>>("id"),
-                    crate::shape::field::<
-                        Option<
-                            GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
-                        >,
-                    >("wireguard_peer"),
-                    crate::shape::field::<Option<String>>("wireguard_peer_id"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
+pub type GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer = MetricGlobalIpAssignmentWireguardPeer;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -509,6 +574,28 @@ impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricHealth {
                     crate::shape::field::<Option<f64>>("fail"),
                     crate::shape::field::<Option<f64>>("pass"),
                 ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1global_ip_assignments/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpAssignmentResponse {
+    pub data: Option<GlobalIpAssignment>,
+}
+
+crate::codec::optional_fields!(GlobalIpAssignmentResponse { "data" => data });
+
+impl crate::shape::Shaped for GlobalIpAssignmentResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentResponse",
+                &[crate::shape::field::<Option<GlobalIpAssignment>>("data")],
                 false,
             );
             &SHAPE
@@ -594,10 +681,10 @@ impl crate::shape::Shaped for GlobalIpAssignmentUsageMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip`
-pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
+pub type GlobalIpAssignmentUsageMetricGlobalIp = MetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip_assignment`
-pub type GlobalIpAssignmentUsageMetricGlobalIpAssignment = GlobalIpAssignmentHealthMetricGlobalIpAssignment;
+pub type GlobalIpAssignmentUsageMetricGlobalIpAssignment = MetricGlobalIpAssignment;
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/received`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -630,7 +717,34 @@ impl crate::shape::Shaped for GlobalIpAssignmentUsageMetricReceived {
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
-pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpAssignmentUsageMetricTransmitted {
+    /// The amount of data transmitted.
+    pub amount: Option<f64>,
+    /// The unit of the amount of data transmitted.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpAssignmentUsageMetricTransmitted { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpAssignmentUsageMetricTransmitted {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentUsageMetricTransmitted",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIPHealthCheck`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -674,6 +788,28 @@ impl crate::shape::Shaped for GlobalIpHealthCheck {
                     >("health_check_params"),
                     crate::shape::field::<Option<String>>("health_check_type"),
                 ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpHealthCheckResponse {
+    pub data: Option<GlobalIpHealthCheck>,
+}
+
+crate::codec::optional_fields!(GlobalIpHealthCheckResponse { "data" => data });
+
+impl crate::shape::Shaped for GlobalIpHealthCheckResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpHealthCheckResponse",
+                &[crate::shape::field::<Option<GlobalIpHealthCheck>>("data")],
                 false,
             );
             &SHAPE
@@ -769,10 +905,37 @@ impl crate::shape::Shaped for GlobalIpLatencyMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/global_ip`
-pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
+pub type GlobalIpLatencyMetricGlobalIp = MetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/mean_latency`
-pub type GlobalIpLatencyMetricMeanLatency = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricMeanLatency {
+    /// The average latency.
+    pub amount: Option<f64>,
+    /// The unit of the average latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricMeanLatency { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricMeanLatency {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricMeanLatency",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -828,25 +991,214 @@ impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency {
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/0`
-pub type GlobalIpLatencyMetricPercentileLatency0 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency0 {
+    /// The minimum latency.
+    pub amount: Option<f64>,
+    /// The unit of the minimum latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency0 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency0 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency0",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/100`
-pub type GlobalIpLatencyMetricPercentileLatency100 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency100 {
+    /// The maximum latency.
+    pub amount: Option<f64>,
+    /// The unit of the maximum latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency100 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency100 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency100",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/25`
-pub type GlobalIpLatencyMetricPercentileLatency25 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency25 {
+    /// The 25th percentile latency.
+    pub amount: Option<f64>,
+    /// The unit of the 25th percentile latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency25 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency25 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency25",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/50`
-pub type GlobalIpLatencyMetricPercentileLatency50 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency50 {
+    /// The 50th percentile latency.
+    pub amount: Option<f64>,
+    /// The unit of the 50th percentile latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency50 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency50 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency50",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/75`
-pub type GlobalIpLatencyMetricPercentileLatency75 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency75 {
+    /// The 75th percentile latency.
+    pub amount: Option<f64>,
+    /// The unit of the 75th percentile latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency75 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency75 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency75",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/90`
-pub type GlobalIpLatencyMetricPercentileLatency90 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency90 {
+    /// The 90th percentile latency.
+    pub amount: Option<f64>,
+    /// The unit of the 90th percentile latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency90 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency90 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency90",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/99`
-pub type GlobalIpLatencyMetricPercentileLatency99 = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpLatencyMetricPercentileLatency99 {
+    /// The 99th percentile latency.
+    pub amount: Option<f64>,
+    /// The unit of the 99th percentile latency.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpLatencyMetricPercentileLatency99 { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency99 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency99",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/prober_location`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -887,6 +1239,63 @@ impl crate::shape::Shaped for GlobalIpLatencyMetricProberLocation {
 
 /// Spec: `#/components/schemas/GlobalIPProtocol`
 pub type GlobalIpProtocol = GlobalIpProtocol2;
+
+/// Global IP Protocol
+///
+/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpProtocol2 {
+    /// The Global IP Protocol code.
+    pub code: Option<String>,
+    /// A name for Global IP Protocol.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpProtocol2 { "code" => code, "name" => name, "record_type" => record_type }
+);
+
+impl crate::shape::Shaped for GlobalIpProtocol2 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpProtocol2",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1global_ips/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpResponse {
+    pub data: Option<GlobalIp>,
+}
+
+crate::codec::optional_fields!(GlobalIpResponse { "data" => data });
+
+impl crate::shape::Shaped for GlobalIpResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpResponse",
+                &[crate::shape::field::<Option<GlobalIp>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -929,13 +1338,78 @@ impl crate::shape::Shaped for GlobalIpUsageMetric {
 }
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/global_ip`
-pub type GlobalIpUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
+pub type GlobalIpUsageMetricGlobalIp = MetricGlobalIp;
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/received`
-pub type GlobalIpUsageMetricReceived = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpUsageMetricReceived {
+    /// The amount of data received.
+    pub amount: Option<f64>,
+    /// The unit of the amount of data received.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpUsageMetricReceived { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpUsageMetricReceived {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpUsageMetricReceived",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/transmitted`
-pub type GlobalIpUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GlobalIpUsageMetricTransmitted {
+    /// The amount of data transmitted.
+    pub amount: Option<f64>,
+    /// The unit of the amount of data transmitted.
+    pub unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GlobalIpUsageMetricTransmitted { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for GlobalIpUsageMetricTransmitted {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpUsageMetricTransmitted",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Filtering operations
+///
+/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IdVariant2 {
+    /// Filter by Global IP Assignment ID(s) separated by commas
+    pub in_: Option<String>,
+}
+
+crate::codec::optional_fields!(IdVariant2 { "in" => in_ });
 
 /// Spec: `#/paths/~1global_ip_allowed_ports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1085,5 +1559,74 @@ impl crate::shape::Shaped for ListGlobalIpsResponse {
     };
 }
 
+/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricGlobalIp {
+    /// Global IP ID.
+    pub id: Option<String>,
+    /// The Global IP address.
+    pub ip_address: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    MetricGlobalIp { "id" => id, "ip_address" => ip_address }
+);
+
+impl crate::shape::Shaped for MetricGlobalIp {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetricGlobalIp",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("ip_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MetricGlobalIpAssignment {
+    /// Global IP assignment ID.
+    pub id: Option<String>,
+    pub wireguard_peer: Option<
+        GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
+    >,
+    /// Wireguard peer ID.
+    pub wireguard_peer_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    MetricGlobalIpAssignment { "id" => id, "wireguard_peer" => wireguard_peer,
+    "wireguard_peer_id" => wireguard_peer_id }
+);
+
+impl crate::shape::Shaped for MetricGlobalIpAssignment {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetricGlobalIpAssignment",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<
+                            GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
+                        >,
+                    >("wireguard_peer"),
+                    crate::shape::field::<Option<String>>("wireguard_peer_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
+pub type UpdateGlobalIpAssignmentResponse = GlobalIpAssignmentResponse;

@@ -6,29 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1networks~1{id}~1default_gateway/post/responses/200/content/application~1json/schema`
-pub type CreateDefaultGatewayResponse = GetDefaultGatewayResponse;
+pub type CreateDefaultGatewayResponse = DefaultGatewayResponse;
 
 /// Spec: `#/paths/~1networks/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateNetworkResponse {
-    pub data: Option<Network>,
-}
-
-crate::codec::optional_fields!(CreateNetworkResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateNetworkResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateNetworkResponse",
-                &[crate::shape::field::<Option<Network>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateNetworkResponse = NetworkResponse;
 
 /// Spec: `#/components/schemas/DefaultGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,28 +57,22 @@ impl crate::shape::Shaped for DefaultGateway {
     };
 }
 
-/// Spec: `#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema`
-pub type DeleteDefaultGatewayResponse = GetDefaultGatewayResponse;
-
-/// Spec: `#/paths/~1networks~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteNetworkResponse = CreateNetworkResponse;
-
 /// Spec: `#/paths/~1networks~1{id}~1default_gateway/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetDefaultGatewayResponse {
+pub struct DefaultGatewayResponse {
     pub data: Option<Vec<DefaultGateway>>,
     pub meta: Option<PaginationMeta>,
 }
 
 crate::codec::optional_fields!(
-    GetDefaultGatewayResponse { "data" => data, "meta" => meta }
+    DefaultGatewayResponse { "data" => data, "meta" => meta }
 );
 
-impl crate::shape::Shaped for GetDefaultGatewayResponse {
+impl crate::shape::Shaped for DefaultGatewayResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetDefaultGatewayResponse",
+                "DefaultGatewayResponse",
                 &[
                     crate::shape::field::<Option<Vec<DefaultGateway>>>("data"),
                     crate::shape::field::<Option<PaginationMeta>>("meta"),
@@ -110,8 +85,17 @@ impl crate::shape::Shaped for GetDefaultGatewayResponse {
     };
 }
 
+/// Spec: `#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema`
+pub type DeleteDefaultGatewayResponse = DefaultGatewayResponse;
+
+/// Spec: `#/paths/~1networks~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteNetworkResponse = NetworkResponse;
+
+/// Spec: `#/paths/~1networks~1{id}~1default_gateway/get/responses/200/content/application~1json/schema`
+pub type GetDefaultGatewayResponse = DefaultGatewayResponse;
+
 /// Spec: `#/paths/~1networks~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetNetworkResponse = CreateNetworkResponse;
+pub type GetNetworkResponse = NetworkResponse;
 
 /// Spec: `#/paths/~1networks~1{id}~1network_interfaces/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -313,7 +297,60 @@ impl crate::shape::Shaped for NetworkInterface {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type NetworkInterfaceRegion = GlobalIpProtocol2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetworkInterfaceRegion {
+    /// Region code of the interface.
+    pub code: Option<String>,
+    /// Region name of the interface.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    NetworkInterfaceRegion { "code" => code, "name" => name, "record_type" => record_type
+    }
+);
+
+impl crate::shape::Shaped for NetworkInterfaceRegion {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetworkInterfaceRegion",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1networks/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NetworkResponse {
+    pub data: Option<Network>,
+}
+
+crate::codec::optional_fields!(NetworkResponse { "data" => data });
+
+impl crate::shape::Shaped for NetworkResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetworkResponse",
+                &[crate::shape::field::<Option<Network>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1networks~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateNetworkResponse = CreateNetworkResponse;
+pub type UpdateNetworkResponse = NetworkResponse;

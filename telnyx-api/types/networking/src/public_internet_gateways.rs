@@ -6,32 +6,24 @@
 use super::*;
 
 /// Spec: `#/paths/~1public_internet_gateways/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePublicInternetGatewayResponse {
-    pub data: Option<PublicInternetGatewayRead>,
-}
-
-crate::codec::optional_fields!(CreatePublicInternetGatewayResponse { "data" => data });
-
-impl crate::shape::Shaped for CreatePublicInternetGatewayResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePublicInternetGatewayResponse",
-                &[crate::shape::field::<Option<PublicInternetGatewayRead>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePublicInternetGatewayResponse = PublicInternetGatewayResponse;
 
 /// Spec: `#/paths/~1public_internet_gateways~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeletePublicInternetGatewayResponse = CreatePublicInternetGatewayResponse;
+pub type DeletePublicInternetGatewayResponse = PublicInternetGatewayResponse;
 
 /// Spec: `#/paths/~1public_internet_gateways~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetPublicInternetGatewayResponse = CreatePublicInternetGatewayResponse;
+pub type GetPublicInternetGatewayResponse = PublicInternetGatewayResponse;
+
+/// Spec: `#/paths/~1public_internet_gateways/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPublicInternetGatewaysFilter {
+    /// The associated network id to filter on.
+    pub network_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPublicInternetGatewaysFilter { "network_id" => network_id }
+);
 
 /// Spec: `#/paths/~1public_internet_gateways/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -146,3 +138,25 @@ crate::codec::optional_fields!(
 
 /// Spec: `#/components/schemas/PublicInternetGatewayRead`
 pub type PublicInternetGatewayRead = PublicInternetGateway;
+
+/// Spec: `#/paths/~1public_internet_gateways/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublicInternetGatewayResponse {
+    pub data: Option<PublicInternetGatewayRead>,
+}
+
+crate::codec::optional_fields!(PublicInternetGatewayResponse { "data" => data });
+
+impl crate::shape::Shaped for PublicInternetGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PublicInternetGatewayResponse",
+                &[crate::shape::field::<Option<PublicInternetGatewayRead>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -5,142 +5,45 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
-    String(String),
-    Variant2(GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2),
+/// The Virtual Private Cloud with which you would like to establish a cross connect.
+///
+/// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CloudProvider {
+    /// `aws`
+    Aws,
+    /// `azure`
+    Azure,
+    /// `gce`
+    Gce,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-impl<'de> serde::Deserialize<'de>
-for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::codec::untagged(
-            deserializer,
-            "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
-            &[
-                |v| crate::codec::variant(v, Self::String),
-                |v| crate::codec::variant(v, Self::Variant2),
-            ],
-        )
+impl CloudProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Azure => "azure",
+            Self::Gce => "gce",
+            Self::Unknown(other) => other,
+        }
     }
 }
 
-impl crate::shape::Shaped for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
-                name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
-                variants: &[
-                    crate::shape::of::<String>(),
-                    crate::shape::of::<
-                        GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
-                    >(),
-                ],
-            };
-            &SHAPE
+impl From<&str> for CloudProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            "azure" => Self::Azure,
+            "gce" => Self::Gce,
+            other => Self::Unknown(other.to_owned()),
         }
-        &crate::shape::Shape::Named(shape)
-    };
+    }
 }
 
-/// Filtering operations
-///
-/// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id/oneOf/1`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 {
-    /// Filter by Global IP Assignment ID(s) separated by commas
-    pub in_: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 { "in" => in_ }
-);
-
-impl crate::shape::Shaped
-for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
-                &[crate::shape::field::<Option<String>>("in")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
-    /// The IP address of the interface.
-    pub ip_address: Option<String>,
-    /// A user specified name for the interface.
-    pub name: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer { "ip_address" =>
-    ip_address, "name" => name }
-);
-
-impl crate::shape::Shaped
-for GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
-                &[
-                    crate::shape::field::<Option<String>>("ip_address"),
-                    crate::shape::field::<Option<String>>("name"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Global IP Protocol
-///
-/// Spec: `#/components/schemas/GlobalIPProtocol/allOf/0`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GlobalIpProtocol2 {
-    /// The Global IP Protocol code.
-    pub code: Option<String>,
-    /// A name for Global IP Protocol.
-    pub name: Option<String>,
-    /// Identifies the type of the resource.
-    pub record_type: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    GlobalIpProtocol2 { "code" => code, "name" => name, "record_type" => record_type }
-);
-
-impl crate::shape::Shaped for GlobalIpProtocol2 {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GlobalIpProtocol2",
-                &[
-                    crate::shape::field::<Option<String>>("code"),
-                    crate::shape::field::<Option<String>>("name"),
-                    crate::shape::field::<Option<String>>("record_type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+crate::codec::string_enum!(CloudProvider);
 
 /// The current status of the interface deployment.
 ///
@@ -186,53 +89,32 @@ impl From<&str> for InterfaceStatus {
 
 crate::codec::string_enum!(InterfaceStatus);
 
-/// Spec: `#/paths/~1public_internet_gateways/get/parameters/0/schema`
+/// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPublicInternetGatewaysFilter {
-    /// The associated network id to filter on.
-    pub network_id: Option<String>,
+pub struct MetricGlobalIpAssignmentWireguardPeer {
+    /// The IP address of the interface.
+    pub ip_address: Option<String>,
+    /// A user specified name for the interface.
+    pub name: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListPublicInternetGatewaysFilter { "network_id" => network_id }
+    MetricGlobalIpAssignmentWireguardPeer { "ip_address" => ip_address, "name" => name }
 );
 
-/// The Virtual Private Cloud with which you would like to establish a cross connect.
-///
-/// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VirtualCrossConnectCloudProvider {
-    /// `aws`
-    Aws,
-    /// `azure`
-    Azure,
-    /// `gce`
-    Gce,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VirtualCrossConnectCloudProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aws => "aws",
-            Self::Azure => "azure",
-            Self::Gce => "gce",
-            Self::Unknown(other) => other,
+impl crate::shape::Shaped for MetricGlobalIpAssignmentWireguardPeer {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetricGlobalIpAssignmentWireguardPeer",
+                &[
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
         }
-    }
+        &crate::shape::Shape::Named(shape)
+    };
 }
-
-impl From<&str> for VirtualCrossConnectCloudProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "aws" => Self::Aws,
-            "azure" => Self::Azure,
-            "gce" => Self::Gce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VirtualCrossConnectCloudProvider);

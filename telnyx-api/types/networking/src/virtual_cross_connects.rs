@@ -6,32 +6,13 @@
 use super::*;
 
 /// Spec: `#/paths/~1virtual_cross_connects/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateVirtualCrossConnectResponse {
-    pub data: Option<VirtualCrossConnectCombined>,
-}
-
-crate::codec::optional_fields!(CreateVirtualCrossConnectResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateVirtualCrossConnectResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateVirtualCrossConnectResponse",
-                &[crate::shape::field::<Option<VirtualCrossConnectCombined>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateVirtualCrossConnectResponse = VirtualCrossConnectResponse;
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
+pub type DeleteVirtualCrossConnectResponse = VirtualCrossConnectResponse;
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
+pub type GetVirtualCrossConnectResponse = VirtualCrossConnectResponse;
 
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,7 +41,7 @@ crate::codec::optional_fields!(
 /// The Virtual Private Cloud provider.
 ///
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema/properties/cloud_provider`
-pub type ListVirtualCrossConnectCoverageFilterCloudProvider = VirtualCrossConnectCloudProvider;
+pub type ListVirtualCrossConnectCoverageFilterCloudProvider = CloudProvider;
 
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -144,7 +125,15 @@ impl crate::shape::Shaped for ListVirtualCrossConnectCoverageResponse {
 }
 
 /// Spec: `#/paths/~1virtual_cross_connects/get/parameters/0/schema`
-pub type ListVirtualCrossConnectsFilter = ListPublicInternetGatewaysFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVirtualCrossConnectsFilter {
+    /// The associated network id to filter on.
+    pub network_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListVirtualCrossConnectsFilter { "network_id" => network_id }
+);
 
 /// Spec: `#/paths/~1virtual_cross_connects/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -177,7 +166,7 @@ impl crate::shape::Shaped for ListVirtualCrossConnectsResponse {
 }
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
+pub type UpdateVirtualCrossConnectResponse = VirtualCrossConnectResponse;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCombined`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -322,10 +311,41 @@ impl crate::shape::Shaped for VirtualCrossConnectCombined {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-pub type VirtualCrossConnectCombinedCloudProvider = VirtualCrossConnectCloudProvider;
+pub type VirtualCrossConnectCombinedCloudProvider = CloudProvider;
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type VirtualCrossConnectCombinedRegion = GlobalIpProtocol2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VirtualCrossConnectCombinedRegion {
+    /// Region code of the interface.
+    pub code: Option<String>,
+    /// Region name of the interface.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    VirtualCrossConnectCombinedRegion { "code" => code, "name" => name, "record_type" =>
+    record_type }
+);
+
+impl crate::shape::Shaped for VirtualCrossConnectCombinedRegion {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VirtualCrossConnectCombinedRegion",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage`
 pub type VirtualCrossConnectCoverage = VirtualCrossConnectCoverage2;
@@ -377,7 +397,7 @@ impl crate::shape::Shaped for VirtualCrossConnectCoverage2 {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnectCoverage/allOf/0/properties/cloud_provider`
-pub type VirtualCrossConnectCoverageCloudProvider = VirtualCrossConnectCloudProvider;
+pub type VirtualCrossConnectCoverageCloudProvider = CloudProvider;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectCreate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -505,7 +525,7 @@ impl VirtualCrossConnectCreate {
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
-pub type VirtualCrossConnectCreateCloudProvider = VirtualCrossConnectCloudProvider;
+pub type VirtualCrossConnectCreateCloudProvider = CloudProvider;
 
 /// Spec: `#/components/schemas/VirtualCrossConnectPatch`
 pub type VirtualCrossConnectPatch = VirtualCrossConnectPatch2;
@@ -543,3 +563,25 @@ crate::codec::optional_fields!(
     "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
     "secondary_routing_announcement" => secondary_routing_announcement }
 );
+
+/// Spec: `#/paths/~1virtual_cross_connects/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VirtualCrossConnectResponse {
+    pub data: Option<VirtualCrossConnectCombined>,
+}
+
+crate::codec::optional_fields!(VirtualCrossConnectResponse { "data" => data });
+
+impl crate::shape::Shaped for VirtualCrossConnectResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VirtualCrossConnectResponse",
+                &[crate::shape::field::<Option<VirtualCrossConnectCombined>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

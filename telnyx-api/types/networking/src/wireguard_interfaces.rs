@@ -6,63 +6,33 @@
 use super::*;
 
 /// Spec: `#/paths/~1wireguard_interfaces/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateWireguardInterfaceResponse {
-    pub data: Option<WireguardInterfaceRead>,
-}
-
-crate::codec::optional_fields!(CreateWireguardInterfaceResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateWireguardInterfaceResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateWireguardInterfaceResponse",
-                &[crate::shape::field::<Option<WireguardInterfaceRead>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateWireguardInterfaceResponse = WireguardInterfaceResponse;
 
 /// Spec: `#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateWireguardPeerResponse {
-    pub data: Option<WireguardPeer>,
-}
-
-crate::codec::optional_fields!(CreateWireguardPeerResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateWireguardPeerResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateWireguardPeerResponse",
-                &[crate::shape::field::<Option<WireguardPeer>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateWireguardPeerResponse = WireguardPeerResponse;
 
 /// Spec: `#/paths/~1wireguard_interfaces~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteWireguardInterfaceResponse = CreateWireguardInterfaceResponse;
+pub type DeleteWireguardInterfaceResponse = WireguardInterfaceResponse;
 
 /// Spec: `#/paths/~1wireguard_peers~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteWireguardPeerResponse = CreateWireguardPeerResponse;
+pub type DeleteWireguardPeerResponse = WireguardPeerResponse;
 
 /// Spec: `#/paths/~1wireguard_interfaces~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetWireguardInterfaceResponse = CreateWireguardInterfaceResponse;
+pub type GetWireguardInterfaceResponse = WireguardInterfaceResponse;
 
 /// Spec: `#/paths/~1wireguard_peers~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetWireguardPeerResponse = CreateWireguardPeerResponse;
+pub type GetWireguardPeerResponse = WireguardPeerResponse;
 
 /// Spec: `#/paths/~1wireguard_interfaces/get/parameters/0/schema`
-pub type ListWireguardInterfacesFilter = ListPublicInternetGatewaysFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListWireguardInterfacesFilter {
+    /// The associated network id to filter on.
+    pub network_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListWireguardInterfacesFilter { "network_id" => network_id }
+);
 
 /// Spec: `#/paths/~1wireguard_interfaces/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,7 +102,7 @@ impl crate::shape::Shaped for ListWireguardPeersResponse {
 }
 
 /// Spec: `#/paths/~1wireguard_peers~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateWireguardPeerResponse = CreateWireguardPeerResponse;
+pub type UpdateWireguardPeerResponse = WireguardPeerResponse;
 
 /// Spec: `#/components/schemas/WireguardInterfaceCreate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -253,7 +223,60 @@ impl crate::shape::Shaped for WireguardInterfaceRead {
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
-pub type WireguardInterfaceReadRegion = GlobalIpProtocol2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WireguardInterfaceReadRegion {
+    /// Region code of the interface.
+    pub code: Option<String>,
+    /// Region name of the interface.
+    pub name: Option<String>,
+    /// Identifies the type of the resource.
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    WireguardInterfaceReadRegion { "code" => code, "name" => name, "record_type" =>
+    record_type }
+);
+
+impl crate::shape::Shaped for WireguardInterfaceReadRegion {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardInterfaceReadRegion",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1wireguard_interfaces/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WireguardInterfaceResponse {
+    pub data: Option<WireguardInterfaceRead>,
+}
+
+crate::codec::optional_fields!(WireguardInterfaceResponse { "data" => data });
+
+impl crate::shape::Shaped for WireguardInterfaceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardInterfaceResponse",
+                &[crate::shape::field::<Option<WireguardInterfaceRead>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/WireguardPeer`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -369,3 +392,25 @@ pub struct WireguardPeerPatch {
 }
 
 crate::codec::optional_fields!(WireguardPeerPatch { "public_key" => public_key });
+
+/// Spec: `#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WireguardPeerResponse {
+    pub data: Option<WireguardPeer>,
+}
+
+crate::codec::optional_fields!(WireguardPeerResponse { "data" => data });
+
+impl crate::shape::Shaped for WireguardPeerResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardPeerResponse",
+                &[crate::shape::field::<Option<WireguardPeer>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -69,6 +69,9 @@ impl crate::shape::Shaped for AdvancedOrder {
     };
 }
 
+/// Spec: `#/components/schemas/AdvancedOrder/properties/features/items`
+pub type AdvancedOrderFeaturesItem = FeaturesItem;
+
 /// AdvancedOrderRequest
 ///
 /// Spec: `#/components/schemas/AdvancedOrderRequest`
@@ -99,7 +102,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
-pub type AdvancedOrderRequestFeaturesItem = AdvancedOrderFeaturesItem;
+pub type AdvancedOrderRequestFeaturesItem = FeaturesItem;
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/phone_number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

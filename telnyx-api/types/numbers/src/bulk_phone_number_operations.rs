@@ -32,15 +32,137 @@ impl crate::shape::Shaped for CreateDeletePhoneNumbersJobResponse {
 /// Phone Numbers Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_emergency_settings/post/responses/202/content/application~1json/schema`
-pub type CreatePhoneNumbersJobUpdateEmergencySettingsResponse = CreateDeletePhoneNumbersJobResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreatePhoneNumbersJobUpdateEmergencySettingsResponse {
+    pub data: Option<PhoneNumbersJob>,
+}
+
+crate::codec::optional_fields!(
+    CreatePhoneNumbersJobUpdateEmergencySettingsResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for CreatePhoneNumbersJobUpdateEmergencySettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePhoneNumbersJobUpdateEmergencySettingsResponse",
+                &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema`
-pub type CreateUpdatePhoneNumbersJobFilter = CreateCsvDownloadFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateUpdatePhoneNumbersJobFilter {
+    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
+    pub billing_group_id: Option<String>,
+    /// Filter by connection_id.
+    pub connection_id: Option<String>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
+    pub emergency_address_id: Option<String>,
+    /// Filter by phone number that have bundles.
+    pub has_bundle: Option<String>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter by phone number status.
+    pub status: Option<CreateUpdatePhoneNumbersJobFilterStatus>,
+    /// Filter by phone number tags.
+    pub tag: Option<String>,
+    /// Filter by voice connection name pattern matching.
+    pub voice_connection_name: Option<
+        CreateUpdatePhoneNumbersJobFilterVoiceConnectionName,
+    >,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod,
+    >,
+}
+
+crate::codec::optional_fields!(
+    CreateUpdatePhoneNumbersJobFilter { "billing_group_id" => billing_group_id,
+    "connection_id" => connection_id, "customer_reference" => customer_reference,
+    "emergency_address_id" => emergency_address_id, "has_bundle" => has_bundle,
+    "phone_number" => phone_number, "status" => status, "tag" => tag,
+    "voice.connection_name" => voice_connection_name, "voice.usage_payment_method" =>
+    voice_usage_payment_method }
+);
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/status`
+pub type CreateUpdatePhoneNumbersJobFilterStatus = FilterStatus;
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.connection_name`
+pub type CreateUpdatePhoneNumbersJobFilterVoiceConnectionName = FilterVoiceConnectionName;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/parameters/0/schema/properties/voice.usage_payment_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateUpdatePhoneNumbersJobFilterVoiceUsagePaymentMethod);
 
 /// Phone Numbers Job Update Phone Numbers
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_phone_numbers/post/responses/202/content/application~1json/schema`
-pub type CreateUpdatePhoneNumbersJobResponse = CreateDeletePhoneNumbersJobResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateUpdatePhoneNumbersJobResponse {
+    pub data: Option<PhoneNumbersJob>,
+}
+
+crate::codec::optional_fields!(CreateUpdatePhoneNumbersJobResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateUpdatePhoneNumbersJobResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateUpdatePhoneNumbersJobResponse",
+                &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,7 +176,42 @@ crate::codec::optional_fields!(ListPhoneNumbersJobsFilter { "type" => type_ });
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema/properties/type`
-pub type ListPhoneNumbersJobsFilterType = PhoneNumbersJobType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersJobsFilterType {
+    /// `update_emergency_settings`
+    UpdateEmergencySettings,
+    /// `delete_phone_numbers`
+    DeletePhoneNumbers,
+    /// `update_phone_numbers`
+    UpdatePhoneNumbers,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersJobsFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UpdateEmergencySettings => "update_emergency_settings",
+            Self::DeletePhoneNumbers => "delete_phone_numbers",
+            Self::UpdatePhoneNumbers => "update_phone_numbers",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersJobsFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "update_emergency_settings" => Self::UpdateEmergencySettings,
+            "delete_phone_numbers" => Self::DeletePhoneNumbers,
+            "update_phone_numbers" => Self::UpdatePhoneNumbers,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersJobsFilterType);
 
 /// List Phone Numbers Background Jobs Response
 ///
@@ -87,7 +244,7 @@ impl crate::shape::Shaped for ListPhoneNumbersJobsResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/1/schema`
-pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
+pub type ListPhoneNumbersJobsSort = JobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumbersJob`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -429,4 +586,23 @@ impl PhoneNumbersJobUpdatePhoneNumbersRequest {
 /// Phone Numbers Job
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrievePhoneNumbersJobResponse = CreateDeletePhoneNumbersJobResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrievePhoneNumbersJobResponse {
+    pub data: Option<PhoneNumbersJob>,
+}
+
+crate::codec::optional_fields!(RetrievePhoneNumbersJobResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrievePhoneNumbersJobResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrievePhoneNumbersJobResponse",
+                &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

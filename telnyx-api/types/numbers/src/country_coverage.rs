@@ -116,7 +116,42 @@ impl crate::shape::Shaped for CountryCoverageLocal {
 }
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
-pub type CountryCoverageTollFree = CountryCoverageLocal;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CountryCoverageTollFree {
+    pub features: Option<Vec<String>>,
+    pub full_pstn_replacement: Option<bool>,
+    pub international_sms: Option<bool>,
+    pub p2p: Option<bool>,
+    pub quickship: Option<bool>,
+    pub reservable: Option<bool>,
+}
+
+crate::codec::optional_fields!(
+    CountryCoverageTollFree { "features" => features, "full_pstn_replacement" =>
+    full_pstn_replacement, "international_sms" => international_sms, "p2p" => p2p,
+    "quickship" => quickship, "reservable" => reservable }
+);
+
+impl crate::shape::Shaped for CountryCoverageTollFree {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CountryCoverageTollFree",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("features"),
+                    crate::shape::field::<Option<bool>>("full_pstn_replacement"),
+                    crate::shape::field::<Option<bool>>("international_sms"),
+                    crate::shape::field::<Option<bool>>("p2p"),
+                    crate::shape::field::<Option<bool>>("quickship"),
+                    crate::shape::field::<Option<bool>>("reservable"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1country_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

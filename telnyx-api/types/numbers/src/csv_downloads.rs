@@ -39,29 +39,92 @@ impl From<&str> for CreateCsvDownloadCsvFormat {
 
 crate::codec::string_enum!(CreateCsvDownloadCsvFormat);
 
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateCsvDownloadFilter {
+    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
+    pub billing_group_id: Option<String>,
+    /// Filter by connection_id.
+    pub connection_id: Option<String>,
+    /// Filter numbers via the customer_reference set.
+    pub customer_reference: Option<String>,
+    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
+    pub emergency_address_id: Option<String>,
+    /// Filter by phone number that have bundles.
+    pub has_bundle: Option<String>,
+    /// Filter by phone number. Requires at least three digits.
+    /// Non-numerical characters will result in no values being returned.
+    pub phone_number: Option<String>,
+    /// Filter by phone number status.
+    pub status: Option<CreateCsvDownloadFilterStatus>,
+    /// Filter by phone number tags.
+    pub tag: Option<String>,
+    /// Filter by voice connection name pattern matching.
+    pub voice_connection_name: Option<CreateCsvDownloadFilterVoiceConnectionName>,
+    /// Filter by usage_payment_method.
+    pub voice_usage_payment_method: Option<
+        CreateCsvDownloadFilterVoiceUsagePaymentMethod,
+    >,
+}
+
+crate::codec::optional_fields!(
+    CreateCsvDownloadFilter { "billing_group_id" => billing_group_id, "connection_id" =>
+    connection_id, "customer_reference" => customer_reference, "emergency_address_id" =>
+    emergency_address_id, "has_bundle" => has_bundle, "phone_number" => phone_number,
+    "status" => status, "tag" => tag, "voice.connection_name" => voice_connection_name,
+    "voice.usage_payment_method" => voice_usage_payment_method }
+);
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/status`
+pub type CreateCsvDownloadFilterStatus = FilterStatus;
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.connection_name`
+pub type CreateCsvDownloadFilterVoiceConnectionName = FilterVoiceConnectionName;
+
+/// Filter by usage_payment_method.
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.usage_payment_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateCsvDownloadFilterVoiceUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateCsvDownloadFilterVoiceUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateCsvDownloadFilterVoiceUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateCsvDownloadFilterVoiceUsagePaymentMethod);
+
 /// CSV Download Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCsvDownloadResponse {
-    pub data: Option<Vec<CsvDownload>>,
-}
-
-crate::codec::optional_fields!(CreateCsvDownloadResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateCsvDownloadResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateCsvDownloadResponse",
-                &[crate::shape::field::<Option<Vec<CsvDownload>>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateCsvDownloadResponse = CsvDownloadResponse;
 
 /// Spec: `#/components/schemas/CsvDownload`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -92,6 +155,30 @@ impl crate::shape::Shaped for CsvDownload {
                     crate::shape::field::<Option<CsvDownloadStatus>>("status"),
                     crate::shape::field::<Option<String>>("url"),
                 ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// CSV Download Response
+///
+/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CsvDownloadResponse {
+    pub data: Option<Vec<CsvDownload>>,
+}
+
+crate::codec::optional_fields!(CsvDownloadResponse { "data" => data });
+
+impl crate::shape::Shaped for CsvDownloadResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CsvDownloadResponse",
+                &[crate::shape::field::<Option<Vec<CsvDownload>>>("data")],
                 false,
             );
             &SHAPE
@@ -147,7 +234,7 @@ crate::codec::string_enum!(CsvDownloadStatus);
 /// CSV Download Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1csv_downloads~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetCsvDownloadResponse = CreateCsvDownloadResponse;
+pub type GetCsvDownloadResponse = CsvDownloadResponse;
 
 /// List CSV Downloads Response
 ///

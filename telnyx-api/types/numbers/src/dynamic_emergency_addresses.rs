@@ -6,29 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateDynamicEmergencyAddressResponse {
-    pub data: Option<DynamicEmergencyAddress>,
-}
-
-crate::codec::optional_fields!(CreateDynamicEmergencyAddressResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateDynamicEmergencyAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateDynamicEmergencyAddressResponse",
-                &[crate::shape::field::<Option<DynamicEmergencyAddress>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateDynamicEmergencyAddressResponse = DynamicEmergencyAddressResponse;
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteDynamicEmergencyAddressResponse = CreateDynamicEmergencyAddressResponse;
+pub type DeleteDynamicEmergencyAddressResponse = DynamicEmergencyAddressResponse;
 
 /// Spec: `#/components/schemas/DynamicEmergencyAddress`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -174,8 +155,124 @@ impl From<&str> for DynamicEmergencyAddressCountryCode {
 
 crate::codec::string_enum!(DynamicEmergencyAddressCountryCode);
 
+/// Spec: `#/paths/~1dynamic_emergency_addresses/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DynamicEmergencyAddressResponse {
+    pub data: Option<DynamicEmergencyAddress>,
+}
+
+crate::codec::optional_fields!(DynamicEmergencyAddressResponse { "data" => data });
+
+impl crate::shape::Shaped for DynamicEmergencyAddressResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DynamicEmergencyAddressResponse",
+                &[crate::shape::field::<Option<DynamicEmergencyAddress>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Status of dynamic emergency address
+///
+/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DynamicEmergencyAddressStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DynamicEmergencyAddressStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DynamicEmergencyAddressStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DynamicEmergencyAddressStatus);
+
 /// Spec: `#/paths/~1dynamic_emergency_addresses~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetDynamicEmergencyAddressResponse = CreateDynamicEmergencyAddressResponse;
+pub type GetDynamicEmergencyAddressResponse = DynamicEmergencyAddressResponse;
+
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListDynamicEmergencyAddressesFilter {
+    /// Filter by country code.
+    pub country_code: Option<String>,
+    /// Filter by status.
+    pub status: Option<ListDynamicEmergencyAddressesFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListDynamicEmergencyAddressesFilter { "country_code" => country_code, "status" =>
+    status }
+);
+
+/// Filter by status.
+///
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListDynamicEmergencyAddressesFilterStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListDynamicEmergencyAddressesFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListDynamicEmergencyAddressesFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListDynamicEmergencyAddressesFilterStatus);
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

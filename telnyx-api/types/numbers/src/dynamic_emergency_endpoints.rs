@@ -6,31 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateDynamicEmergencyEndpointResponse {
-    pub data: Option<DynamicEmergencyEndpoint>,
-}
-
-crate::codec::optional_fields!(
-    CreateDynamicEmergencyEndpointResponse { "data" => data }
-);
-
-impl crate::shape::Shaped for CreateDynamicEmergencyEndpointResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateDynamicEmergencyEndpointResponse",
-                &[crate::shape::field::<Option<DynamicEmergencyEndpoint>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateDynamicEmergencyEndpointResponse = DynamicEmergencyEndpointResponse;
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
+pub type DeleteDynamicEmergencyEndpointResponse = DynamicEmergencyEndpointResponse;
 
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,16 +83,124 @@ impl DynamicEmergencyEndpoint {
     }
 }
 
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DynamicEmergencyEndpointResponse {
+    pub data: Option<DynamicEmergencyEndpoint>,
+}
+
+crate::codec::optional_fields!(DynamicEmergencyEndpointResponse { "data" => data });
+
+impl crate::shape::Shaped for DynamicEmergencyEndpointResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DynamicEmergencyEndpointResponse",
+                &[crate::shape::field::<Option<DynamicEmergencyEndpoint>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Status of dynamic emergency address
 ///
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint/properties/status`
-pub type DynamicEmergencyEndpointStatus = DynamicEmergencyAddressStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DynamicEmergencyEndpointStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DynamicEmergencyEndpointStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DynamicEmergencyEndpointStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DynamicEmergencyEndpointStatus);
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
+pub type GetDynamicEmergencyEndpointResponse = DynamicEmergencyEndpointResponse;
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema`
-pub type ListDynamicEmergencyEndpointsFilter = ListDynamicEmergencyAddressesFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListDynamicEmergencyEndpointsFilter {
+    /// Filter by country code.
+    pub country_code: Option<String>,
+    /// Filter by status.
+    pub status: Option<ListDynamicEmergencyEndpointsFilterStatus>,
+}
+
+crate::codec::optional_fields!(
+    ListDynamicEmergencyEndpointsFilter { "country_code" => country_code, "status" =>
+    status }
+);
+
+/// Filter by status.
+///
+/// Spec: `#/paths/~1dynamic_emergency_endpoints/get/parameters/1/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListDynamicEmergencyEndpointsFilterStatus {
+    /// `pending`
+    Pending,
+    /// `activated`
+    Activated,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListDynamicEmergencyEndpointsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Activated => "activated",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListDynamicEmergencyEndpointsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "activated" => Self::Activated,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListDynamicEmergencyEndpointsFilterStatus);
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -157,41 +157,28 @@ impl From<&str> for InexplicitNumberOrderRequestOrderingGroupsItemCountryIso {
 
 crate::codec::string_enum!(InexplicitNumberOrderRequestOrderingGroupsItemCountryIso);
 
+/// Phone number search criteria
+///
+/// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber {
+    /// Filter for phone numbers that contain the digits specified
+    pub contains: Option<String>,
+    /// Filter by the ending digits of the phone number
+    pub ends_with: Option<String>,
+    /// Filter by the starting digits of the phone number
+    pub starts_with: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber { "contains" => contains,
+    "ends_with" => ends_with, "starts_with" => starts_with }
+);
+
 /// Ordering strategy. Define what action should be taken if we don't have enough phone numbers to fulfill your request. Allowable values are: always = proceed with ordering phone numbers, regardless of current inventory levels; never = do not place any orders unless there are enough phone numbers to satisfy the request. If not specified, the always strategy will be enforced.
 ///
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/strategy`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InexplicitNumberOrderRequestOrderingGroupsItemStrategy {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InexplicitNumberOrderRequestOrderingGroupsItemStrategy {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InexplicitNumberOrderRequestOrderingGroupsItemStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "always" => Self::Always,
-            "never" => Self::Never,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InexplicitNumberOrderRequestOrderingGroupsItemStrategy);
+pub type InexplicitNumberOrderRequestOrderingGroupsItemStrategy = OrderingGroupsItemStrategy;
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -415,7 +402,7 @@ crate::codec::string_enum!(InexplicitNumberOrderResponseOrderingGroupsItemStatus
 /// Ordering strategy used
 ///
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items/properties/strategy`
-pub type InexplicitNumberOrderResponseOrderingGroupsItemStrategy = InexplicitNumberOrderRequestOrderingGroupsItemStrategy;
+pub type InexplicitNumberOrderResponseOrderingGroupsItemStrategy = OrderingGroupsItemStrategy;
 
 /// List Inexplicit Number Orders Response
 ///
@@ -449,7 +436,62 @@ impl crate::shape::Shaped for ListInexplicitNumberOrdersResponse {
     };
 }
 
+/// Ordering strategy. Define what action should be taken if we don't have enough phone numbers to fulfill your request. Allowable values are: always = proceed with ordering phone numbers, regardless of current inventory levels; never = do not place any orders unless there are enough phone numbers to satisfy the request. If not specified, the always strategy will be enforced.
+///
+/// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/strategy`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderingGroupsItemStrategy {
+    /// `always`
+    Always,
+    /// `never`
+    Never,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OrderingGroupsItemStrategy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Always => "always",
+            Self::Never => "never",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OrderingGroupsItemStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "always" => Self::Always,
+            "never" => Self::Never,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OrderingGroupsItemStrategy);
+
 /// Inexplicit Number Order Response
 ///
 /// Spec: `#/paths/~1inexplicit_number_orders~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveInexplicitNumberOrderResponse = CreateInexplicitNumberOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveInexplicitNumberOrderResponse {
+    pub data: Option<InexplicitNumberOrderResponse>,
+}
+
+crate::codec::optional_fields!(RetrieveInexplicitNumberOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveInexplicitNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveInexplicitNumberOrderResponse",
+                &[crate::shape::field::<Option<InexplicitNumberOrderResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

@@ -205,7 +205,7 @@ impl From<&str> for CreateInventoryCoverageFilterCountryCode {
 crate::codec::string_enum!(CreateInventoryCoverageFilterCountryCode);
 
 /// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/features/items`
-pub type CreateInventoryCoverageFilterFeaturesItem = AdvancedOrderFeaturesItem;
+pub type CreateInventoryCoverageFilterFeaturesItem = FeaturesItem;
 
 /// Filter to group results
 ///

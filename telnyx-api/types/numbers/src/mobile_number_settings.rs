@@ -165,6 +165,11 @@ impl crate::shape::Shaped for MobilePhoneNumberWithMessagingSettingsFeatures {
     };
 }
 
+/// Identifies the type of the resource.
+///
+/// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/record_type`
+pub type MobilePhoneNumberWithMessagingSettingsRecordType = PhoneNumberWithMessagingSettingsRecordType;
+
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/type`

@@ -143,7 +143,86 @@ impl crate::shape::Shaped for MobilePhoneNumber {
 pub type MobilePhoneNumberCallForwarding = CallForwarding;
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording`
-pub type MobilePhoneNumberCallRecording = CallRecording;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobilePhoneNumberCallRecording {
+    pub inbound_call_recording_channels: Option<
+        MobilePhoneNumberCallRecordingInboundCallRecordingChannels,
+    >,
+    pub inbound_call_recording_enabled: Option<bool>,
+    pub inbound_call_recording_format: Option<
+        MobilePhoneNumberCallRecordingInboundCallRecordingFormat,
+    >,
+}
+
+crate::codec::optional_fields!(
+    MobilePhoneNumberCallRecording { "inbound_call_recording_channels" =>
+    inbound_call_recording_channels, "inbound_call_recording_enabled" =>
+    inbound_call_recording_enabled, "inbound_call_recording_format" =>
+    inbound_call_recording_format }
+);
+
+impl crate::shape::Shaped for MobilePhoneNumberCallRecording {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberCallRecording",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            MobilePhoneNumberCallRecordingInboundCallRecordingChannels,
+                        >,
+                    >("inbound_call_recording_channels"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("inbound_call_recording_enabled"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberCallRecordingInboundCallRecordingFormat>,
+                    >("inbound_call_recording_format"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_channels`
+pub type MobilePhoneNumberCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
+
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_recording/properties/inbound_call_recording_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MobilePhoneNumberCallRecordingInboundCallRecordingFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MobilePhoneNumberCallRecordingInboundCallRecordingFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MobilePhoneNumberCallRecordingInboundCallRecordingFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MobilePhoneNumberCallRecordingInboundCallRecordingFormat);
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/cnam_listing`
 pub type MobilePhoneNumberCnamListing = CnamListing;
@@ -179,13 +258,68 @@ impl crate::shape::Shaped for MobilePhoneNumberInbound {
     };
 }
 
+/// The inbound call screening setting.
+///
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening`
+pub type MobilePhoneNumberInboundCallScreening = InboundCallScreening;
+
 /// The noise suppression setting.
 ///
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/noise_suppression`
 pub type MobilePhoneNumberNoiseSuppression = ConnectionNoiseSuppression;
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/outbound`
-pub type MobilePhoneNumberOutbound = MobilePhoneNumberInbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobilePhoneNumberOutbound {
+    /// The ID of the app that will intercept outbound calls.
+    pub interception_app_id: Option<String>,
+    /// The name of the app that will intercept outbound calls.
+    pub interception_app_name: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    MobilePhoneNumberOutbound { "interception_app_id" => interception_app_id,
+    "interception_app_name" => interception_app_name }
+);
+
+impl crate::shape::Shaped for MobilePhoneNumberOutbound {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberOutbound",
+                &[
+                    crate::shape::field::<Option<String>>("interception_app_id"),
+                    crate::shape::field::<Option<String>>("interception_app_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1v2~1mobile_phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobilePhoneNumberResponse {
+    pub data: Option<MobilePhoneNumber>,
+}
+
+crate::codec::optional_fields!(MobilePhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for MobilePhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberResponse",
+                &[crate::shape::field::<Option<MobilePhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -232,7 +366,62 @@ crate::codec::optional_fields!(
 pub type MobilePhoneNumberUpdateCallForwardingForwardingType = CallForwardingForwardingType;
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording`
-pub type MobilePhoneNumberUpdateCallRecording = CallRecording;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobilePhoneNumberUpdateCallRecording {
+    pub inbound_call_recording_channels: Option<
+        MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels,
+    >,
+    pub inbound_call_recording_enabled: Option<bool>,
+    pub inbound_call_recording_format: Option<
+        MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat,
+    >,
+}
+
+crate::codec::optional_fields!(
+    MobilePhoneNumberUpdateCallRecording { "inbound_call_recording_channels" =>
+    inbound_call_recording_channels, "inbound_call_recording_enabled" =>
+    inbound_call_recording_enabled, "inbound_call_recording_format" =>
+    inbound_call_recording_format }
+);
+
+/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_channels`
+pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
+
+/// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_recording/properties/inbound_call_recording_format`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat
+);
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/cnam_listing`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -259,10 +448,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/inbound_call_screening`
-pub type MobilePhoneNumberUpdateInboundCallScreening = MobilePhoneNumberInboundCallScreening;
+pub type MobilePhoneNumberUpdateInboundCallScreening = InboundCallScreening;
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/outbound`
-pub type MobilePhoneNumberUpdateOutbound = MobilePhoneNumberUpdateInbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobilePhoneNumberUpdateOutbound {
+    /// The ID of the CallControl or TeXML Application that will intercept outbound calls.
+    pub interception_app_id: Option<Option<String>>,
+}
+
+crate::codec::optional_fields!(
+    MobilePhoneNumberUpdateOutbound { "interception_app_id" => interception_app_id
+    nullable }
+);
 
 /// Spec: `#/components/schemas/mobile_phone_numbers_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -298,26 +496,7 @@ impl crate::shape::Shaped for MobilePhoneNumbersPaginationMeta {
 }
 
 /// Spec: `#/paths/~1v2~1mobile_phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RetrieveMobilePhoneNumberResponse {
-    pub data: Option<MobilePhoneNumber>,
-}
-
-crate::codec::optional_fields!(RetrieveMobilePhoneNumberResponse { "data" => data });
-
-impl crate::shape::Shaped for RetrieveMobilePhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "RetrieveMobilePhoneNumberResponse",
-                &[crate::shape::field::<Option<MobilePhoneNumber>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type RetrieveMobilePhoneNumberResponse = MobilePhoneNumberResponse;
 
 /// Spec: `#/paths/~1v2~1mobile_phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateMobilePhoneNumberResponse = RetrieveMobilePhoneNumberResponse;
+pub type UpdateMobilePhoneNumberResponse = MobilePhoneNumberResponse;

@@ -66,29 +66,50 @@ impl CreateNumberBlockOrderRequest {
     }
 }
 
+/// The status of the order.
+///
+/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateNumberBlockOrderRequestStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateNumberBlockOrderRequestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateNumberBlockOrderRequestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
+
 /// Number Block Order Response
 ///
 /// Spec: `#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateNumberBlockOrderResponse {
-    pub data: Option<NumberBlockOrder>,
-}
-
-crate::codec::optional_fields!(CreateNumberBlockOrderResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateNumberBlockOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateNumberBlockOrderResponse",
-                &[crate::shape::field::<Option<NumberBlockOrder>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateNumberBlockOrderResponse = NumberBlockOrderResponse;
 
 /// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -110,7 +131,17 @@ crate::codec::optional_fields!(
 /// Filter number block orders by date range.
 ///
 /// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema/properties/created_at`
-pub type ListNumberBlockOrdersFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNumberBlockOrdersFilterCreatedAt {
+    /// Filter number block orders later than this value.
+    pub gt: Option<String>,
+    /// Filter number block orders earlier than this value.
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNumberBlockOrdersFilterCreatedAt { "gt" => gt, "lt" => lt }
+);
 
 /// List Number Block Orders Response
 ///
@@ -205,12 +236,71 @@ impl crate::shape::Shaped for NumberBlockOrder {
     };
 }
 
+/// Number Block Order Response
+///
+/// Spec: `#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumberBlockOrderResponse {
+    pub data: Option<NumberBlockOrder>,
+}
+
+crate::codec::optional_fields!(NumberBlockOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for NumberBlockOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberBlockOrderResponse",
+                &[crate::shape::field::<Option<NumberBlockOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberBlockOrder/properties/status`
-pub type NumberBlockOrderStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberBlockOrderStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberBlockOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberBlockOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberBlockOrderStatus);
 
 /// Number Block Order Response
 ///
 /// Spec: `#/paths/~1number_block_orders~1{number_block_order_id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveNumberBlockOrderResponse = CreateNumberBlockOrderResponse;
+pub type RetrieveNumberBlockOrderResponse = NumberBlockOrderResponse;

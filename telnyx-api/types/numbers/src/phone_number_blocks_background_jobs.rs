@@ -8,20 +8,28 @@ use super::*;
 /// Phone Number Blocks Job Delete Phone Number Block
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema`
+pub type CreatePhoneNumberBlockDeletionJobResponse = JobResponse;
+
+/// Phone Number Blocks Job
+///
+/// Spec: `#/paths/~1phone_number_blocks~1jobs~1{id}/get/responses/200/content/application~1json/schema`
+pub type GetPhoneNumberBlocksJobResponse = JobResponse;
+
+/// Phone Number Blocks Job Delete Phone Number Block
+///
+/// Spec: `#/paths/~1phone_number_blocks~1jobs~1delete_phone_number_block/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePhoneNumberBlockDeletionJobResponse {
+pub struct JobResponse {
     pub data: Option<PhoneNumberBlocksJob>,
 }
 
-crate::codec::optional_fields!(
-    CreatePhoneNumberBlockDeletionJobResponse { "data" => data }
-);
+crate::codec::optional_fields!(JobResponse { "data" => data });
 
-impl crate::shape::Shaped for CreatePhoneNumberBlockDeletionJobResponse {
+impl crate::shape::Shaped for JobResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePhoneNumberBlockDeletionJobResponse",
+                "JobResponse",
                 &[crate::shape::field::<Option<PhoneNumberBlocksJob>>("data")],
                 false,
             );
@@ -30,11 +38,6 @@ impl crate::shape::Shaped for CreatePhoneNumberBlockDeletionJobResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Phone Number Blocks Job
-///
-/// Spec: `#/paths/~1phone_number_blocks~1jobs~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetPhoneNumberBlocksJobResponse = CreatePhoneNumberBlockDeletionJobResponse;
 
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -57,7 +60,34 @@ pub type ListPhoneNumberBlocksJobsFilterStatus = EventStatus;
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/2/schema/properties/type`
-pub type ListPhoneNumberBlocksJobsFilterType = PhoneNumberBlocksJobType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumberBlocksJobsFilterType {
+    /// `delete_phone_number_block`
+    DeletePhoneNumberBlock,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumberBlocksJobsFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DeletePhoneNumberBlock => "delete_phone_number_block",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumberBlocksJobsFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "delete_phone_number_block" => Self::DeletePhoneNumberBlock,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumberBlocksJobsFilterType);
 
 /// List Phone Number Blocks Background Jobs Response
 ///
@@ -88,6 +118,9 @@ impl crate::shape::Shaped for ListPhoneNumberBlocksJobsResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema`
+pub type ListPhoneNumberBlocksJobsSort = JobsSort;
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -118,12 +118,50 @@ crate::codec::string_enum!(EmergencySettingsEmergencyStatus);
 /// Phone Number Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1enable_emergency/post/responses/200/content/application~1json/schema`
-pub type EnablePhoneNumberEmergencyResponse = PhoneNumberBundleStatusChangeResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnablePhoneNumberEmergencyResponse {
+    pub data: Option<PhoneNumberWithVoiceSettings>,
+}
+
+crate::codec::optional_fields!(EnablePhoneNumberEmergencyResponse { "data" => data });
+
+impl crate::shape::Shaped for EnablePhoneNumberEmergencyResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnablePhoneNumberEmergencyResponse",
+                &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Phone Number Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1enable_emergency/post/responses/202/content/application~1json/schema`
-pub type EnablePhoneNumberEmergencyResponse2 = PhoneNumberBundleStatusChangeResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnablePhoneNumberEmergencyResponse2 {
+    pub data: Option<PhoneNumberWithVoiceSettings>,
+}
+
+crate::codec::optional_fields!(EnablePhoneNumberEmergencyResponse2 { "data" => data });
+
+impl crate::shape::Shaped for EnablePhoneNumberEmergencyResponse2 {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnablePhoneNumberEmergencyResponse2",
+                &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The success responses of `EnablePhoneNumberEmergency`, by shape.
 ///
@@ -169,7 +207,26 @@ impl crate::shape::Shaped for EnablePhoneNumberEmergencyResponse3 {
 /// Retrieve Phone Number Voice Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1voice/get/responses/200/content/application~1json/schema`
-pub type GetPhoneNumberVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPhoneNumberVoiceSettingsResponse {
+    pub data: Option<PhoneNumberWithVoiceSettings>,
+}
+
+crate::codec::optional_fields!(GetPhoneNumberVoiceSettingsResponse { "data" => data });
+
+impl crate::shape::Shaped for GetPhoneNumberVoiceSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPhoneNumberVoiceSettingsResponse",
+                &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -218,7 +275,27 @@ crate::codec::optional_fields!(
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/country_iso_alpha2`
-pub type ListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ListPhoneNumbersFilterCountryIsoAlpha2 {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for ListPhoneNumbersFilterCountryIsoAlpha2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListPhoneNumbersFilterCountryIsoAlpha2",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// Filter phone numbers by phone number type.
 ///
@@ -267,18 +344,121 @@ impl From<&str> for ListPhoneNumbersFilterSource {
 
 crate::codec::string_enum!(ListPhoneNumbersFilterSource);
 
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/status`
+pub type ListPhoneNumbersFilterStatus = FilterStatus;
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name`
+pub type ListPhoneNumbersFilterVoiceConnectionName = FilterVoiceConnectionName;
+
 /// Filter by usage_payment_method.
 ///
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.usage_payment_method`
-pub type ListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersFilterVoiceUsagePaymentMethod);
 
 /// When set to 'true', filters for phone numbers that do not have any tags applied. All other values are ignored.
 ///
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/without_tags`
-pub type ListPhoneNumbersFilterWithoutTags = ForceQueryVariant1;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersFilterWithoutTags {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersFilterWithoutTags {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersFilterWithoutTags {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersFilterWithoutTags);
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/3/schema`
-pub type ListPhoneNumbersHandleMessagingProfileError = ForceQueryVariant1;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersHandleMessagingProfileError {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersHandleMessagingProfileError {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersHandleMessagingProfileError {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersHandleMessagingProfileError);
 
 /// List Phone Numbers Response
 ///
@@ -376,12 +556,53 @@ crate::codec::optional_fields!(
 /// Filter by connection name pattern matching.
 ///
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/connection_name`
-pub type ListPhoneNumbersWithVoiceSettingsFilterConnectionName = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumbersWithVoiceSettingsFilterConnectionName {
+    /// Filter contains connection name. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPhoneNumbersWithVoiceSettingsFilterConnectionName { "contains" => contains }
+);
 
 /// Filter by usage_payment_method.
 ///
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/voice.usage_payment_method`
-pub type ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod
+);
 
 /// List Phone Numbers With Voice Settings Response
 ///
@@ -416,7 +637,46 @@ impl crate::shape::Shaped for ListPhoneNumbersWithVoiceSettingsResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/1/schema`
-pub type ListPhoneNumbersWithVoiceSettingsSort = ListPhoneNumbersSort;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumbersWithVoiceSettingsSort {
+    /// `purchased_at`
+    PurchasedAt,
+    /// `phone_number`
+    PhoneNumber,
+    /// `connection_name`
+    ConnectionName,
+    /// `usage_payment_method`
+    UsagePaymentMethod,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumbersWithVoiceSettingsSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasedAt => "purchased_at",
+            Self::PhoneNumber => "phone_number",
+            Self::ConnectionName => "connection_name",
+            Self::UsagePaymentMethod => "usage_payment_method",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumbersWithVoiceSettingsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchased_at" => Self::PurchasedAt,
+            "phone_number" => Self::PhoneNumber,
+            "connection_name" => Self::ConnectionName,
+            "usage_payment_method" => Self::UsagePaymentMethod,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumbersWithVoiceSettingsSort);
 
 /// Identifies the resource.
 ///
@@ -584,7 +844,54 @@ impl crate::shape::Shaped for PhoneNumberDeletedDetailed {
 /// The phone number's type.
 ///
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed/properties/phone_number_type`
-pub type PhoneNumberDeletedDetailedPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberDeletedDetailedPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `landline`
+    Landline,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberDeletedDetailedPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Landline => "landline",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberDeletedDetailedPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "landline" => Self::Landline,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberDeletedDetailedPhoneNumberType);
 
 /// The phone number's current status.
 ///
@@ -841,7 +1148,7 @@ crate::codec::string_enum!(PhoneNumberDetailedEmergencyStatus);
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/PhoneNumberDetailed/properties/inbound_call_screening`
-pub type PhoneNumberDetailedInboundCallScreening = MobilePhoneNumberInboundCallScreening;
+pub type PhoneNumberDetailedInboundCallScreening = InboundCallScreening;
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
@@ -1044,6 +1351,30 @@ impl PhoneNumberEnableEmergencyRequest {
     }
 }
 
+/// Phone Number Response
+///
+/// Spec: `#/paths/~1phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhoneNumberResponse {
+    pub data: Option<PhoneNumberDetailed>,
+}
+
+crate::codec::optional_fields!(PhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for PhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberResponse",
+                &[crate::shape::field::<Option<PhoneNumberDetailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberVerifyOwnershipRequest {
@@ -1200,31 +1531,48 @@ impl crate::shape::Shaped for PhoneNumberWithVoiceSettings {
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/inbound_call_screening`
-pub type PhoneNumberWithVoiceSettingsInboundCallScreening = MobilePhoneNumberInboundCallScreening;
+pub type PhoneNumberWithVoiceSettingsInboundCallScreening = InboundCallScreening;
+
+/// Controls whether a number is billed per minute or uses your concurrent channels.
+///
+/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
 
 /// Phone Number Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RetrievePhoneNumberResponse {
-    pub data: Option<PhoneNumberDetailed>,
-}
-
-crate::codec::optional_fields!(RetrievePhoneNumberResponse { "data" => data });
-
-impl crate::shape::Shaped for RetrievePhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "RetrievePhoneNumberResponse",
-                &[crate::shape::field::<Option<PhoneNumberDetailed>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type RetrievePhoneNumberResponse = PhoneNumberResponse;
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1270,7 +1618,27 @@ crate::codec::optional_fields!(
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/country_iso_alpha2`
-pub type SlimListPhoneNumbersFilterCountryIsoAlpha2 = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum SlimListPhoneNumbersFilterCountryIsoAlpha2 {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for SlimListPhoneNumbersFilterCountryIsoAlpha2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "SlimListPhoneNumbersFilterCountryIsoAlpha2",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// Filter phone numbers by phone number type.
 ///
@@ -1349,12 +1717,43 @@ crate::codec::string_enum!(SlimListPhoneNumbersFilterStatus);
 /// Filter by voice connection name pattern matching (requires include_connection param).
 ///
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/voice.connection_name`
-pub type SlimListPhoneNumbersFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
+pub type SlimListPhoneNumbersFilterVoiceConnectionName = FilterVoiceConnectionName;
 
 /// Filter by usage_payment_method.
 ///
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema/properties/voice.usage_payment_method`
-pub type SlimListPhoneNumbersFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SlimListPhoneNumbersFilterVoiceUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SlimListPhoneNumbersFilterVoiceUsagePaymentMethod);
 
 /// List Phone Numbers Response
 ///
@@ -1387,7 +1786,46 @@ impl crate::shape::Shaped for SlimListPhoneNumbersResponse {
 }
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/3/schema`
-pub type SlimListPhoneNumbersSort = ListPhoneNumbersSort;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SlimListPhoneNumbersSort {
+    /// `purchased_at`
+    PurchasedAt,
+    /// `phone_number`
+    PhoneNumber,
+    /// `connection_name`
+    ConnectionName,
+    /// `usage_payment_method`
+    UsagePaymentMethod,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SlimListPhoneNumbersSort {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasedAt => "purchased_at",
+            Self::PhoneNumber => "phone_number",
+            Self::ConnectionName => "connection_name",
+            Self::UsagePaymentMethod => "usage_payment_method",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SlimListPhoneNumbersSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchased_at" => Self::PurchasedAt,
+            "phone_number" => Self::PhoneNumber,
+            "connection_name" => Self::ConnectionName,
+            "usage_payment_method" => Self::UsagePaymentMethod,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SlimListPhoneNumbersSort);
 
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1513,7 +1951,7 @@ pub type SlimPhoneNumberDetailedEmergencyStatus = PhoneNumberDetailedEmergencySt
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/inbound_call_screening`
-pub type SlimPhoneNumberDetailedInboundCallScreening = MobilePhoneNumberInboundCallScreening;
+pub type SlimPhoneNumberDetailedInboundCallScreening = InboundCallScreening;
 
 /// The phone number's type.
 /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
@@ -1557,12 +1995,33 @@ crate::codec::optional_fields!(
 /// Phone Number Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdatePhoneNumberResponse = RetrievePhoneNumberResponse;
+pub type UpdatePhoneNumberResponse = PhoneNumberResponse;
 
 /// Retrieve Phone Number Voice Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1voice/patch/responses/200/content/application~1json/schema`
-pub type UpdatePhoneNumberVoiceSettingsResponse = PhoneNumberBundleStatusChangeResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdatePhoneNumberVoiceSettingsResponse {
+    pub data: Option<PhoneNumberWithVoiceSettings>,
+}
+
+crate::codec::optional_fields!(
+    UpdatePhoneNumberVoiceSettingsResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for UpdatePhoneNumberVoiceSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdatePhoneNumberVoiceSettingsResponse",
+                &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Phone Number Verify Ownership Response
 ///

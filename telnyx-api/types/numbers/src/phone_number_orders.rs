@@ -8,7 +8,7 @@ use super::*;
 /// Sub Number Order Response
 ///
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}~1cancel/patch/responses/200/content/application~1json/schema`
-pub type CancelSubNumberOrderResponse = GetSubNumberOrderResponse;
+pub type CancelSubNumberOrderResponse = SubNumberOrderResponse;
 
 /// Spec: `#/paths/~1comments/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,26 +82,7 @@ impl CreateNumberOrderRequestPhoneNumbersItem {
 /// Number Order Response
 ///
 /// Spec: `#/paths/~1number_orders/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateNumberOrderResponse {
-    pub data: Option<NumberOrderWithPhoneNumbers>,
-}
-
-crate::codec::optional_fields!(CreateNumberOrderResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateNumberOrderResponse",
-                &[crate::shape::field::<Option<NumberOrderWithPhoneNumbers>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateNumberOrderResponse = NumberOrderResponse;
 
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -129,53 +110,50 @@ crate::codec::optional_fields!(
 /// Filter by order status
 ///
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest/properties/status`
-pub type CreateSubNumberOrdersReportRequestStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateSubNumberOrdersReportRequestStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateSubNumberOrdersReportRequestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateSubNumberOrdersReportRequestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateSubNumberOrdersReportRequestStatus);
 
 /// Spec: `#/paths/~1sub_number_orders_report/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateSubNumberOrdersReportResponse {
-    pub data: Option<SubNumberOrdersReport>,
-}
-
-crate::codec::optional_fields!(CreateSubNumberOrdersReportResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateSubNumberOrdersReportResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateSubNumberOrdersReportResponse",
-                &[crate::shape::field::<Option<SubNumberOrdersReport>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateSubNumberOrdersReportResponse = SubNumberOrdersReportResponse;
 
 /// Number Order Phone Number Response
 ///
 /// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetNumberOrderPhoneNumberResponse {
-    pub data: Option<NumberOrderPhoneNumber>,
-}
-
-crate::codec::optional_fields!(GetNumberOrderPhoneNumberResponse { "data" => data });
-
-impl crate::shape::Shaped for GetNumberOrderPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetNumberOrderPhoneNumberResponse",
-                &[crate::shape::field::<Option<NumberOrderPhoneNumber>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetNumberOrderPhoneNumberResponse = NumberOrderPhoneNumberResponse;
 
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -191,29 +169,10 @@ crate::codec::optional_fields!(
 /// Sub Number Order Response
 ///
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetSubNumberOrderResponse {
-    pub data: Option<SubNumberOrder>,
-}
-
-crate::codec::optional_fields!(GetSubNumberOrderResponse { "data" => data });
-
-impl crate::shape::Shaped for GetSubNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetSubNumberOrderResponse",
-                &[crate::shape::field::<Option<SubNumberOrder>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetSubNumberOrderResponse = SubNumberOrderResponse;
 
 /// Spec: `#/paths/~1sub_number_orders_report~1{report_id}/get/responses/200/content/application~1json/schema`
-pub type GetSubNumberOrdersReportResponse = CreateSubNumberOrdersReportResponse;
+pub type GetSubNumberOrdersReportResponse = SubNumberOrdersReportResponse;
 
 /// Spec: `#/paths/~1comments/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -232,7 +191,7 @@ crate::codec::optional_fields!(
 /// Record type that the comment relates to
 ///
 /// Spec: `#/paths/~1comments/get/parameters/0/schema/properties/comment_record_type`
-pub type ListCommentsFilterCommentRecordType = CommentCommentRecordType;
+pub type ListCommentsFilterCommentRecordType = CommentRecordType;
 
 /// Spec: `#/paths/~1comments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -284,7 +243,17 @@ crate::codec::optional_fields!(
 /// Filter number orders by date range.
 ///
 /// Spec: `#/paths/~1number_orders/get/parameters/1/schema/properties/created_at`
-pub type ListNumberOrdersFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNumberOrdersFilterCreatedAt {
+    /// Filter number orders later than this value.
+    pub gt: Option<String>,
+    /// Filter number orders earlier than this value.
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNumberOrdersFilterCreatedAt { "gt" => gt, "lt" => lt }
+);
 
 /// List Number Orders Response
 ///
@@ -368,7 +337,29 @@ impl crate::shape::Shaped for ListSubNumberOrdersResponse {
 }
 
 /// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema`
-pub type MarkCommentReadResponse = CreateCommentResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MarkCommentReadResponse {
+    pub data: Option<MarkCommentReadResponseData>,
+}
+
+crate::codec::optional_fields!(MarkCommentReadResponse { "data" => data });
+
+impl crate::shape::Shaped for MarkCommentReadResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MarkCommentReadResponse",
+                &[crate::shape::field::<Option<MarkCommentReadResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema/properties/data`
+pub type MarkCommentReadResponseData = Comment;
 
 /// Number Order With Phone Numbers
 ///
@@ -512,23 +503,218 @@ impl crate::shape::Shaped for NumberOrderPhoneNumber {
     };
 }
 
+/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderPhoneNumberPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `landline`
+    Landline,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberOrderPhoneNumberPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Landline => "landline",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "landline" => Self::Landline,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
+
+/// Status of requirements (if applicable)
+///
+/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status`
+pub type NumberOrderPhoneNumberRequirementsStatus = PhoneNumberRequirementsStatus;
+
+/// Number Order Phone Number Response
+///
+/// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumberOrderPhoneNumberResponse {
+    pub data: Option<NumberOrderPhoneNumber>,
+}
+
+crate::codec::optional_fields!(NumberOrderPhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for NumberOrderPhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderPhoneNumberResponse",
+                &[crate::shape::field::<Option<NumberOrderPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The status of the phone number in the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/status`
-pub type NumberOrderPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderPhoneNumberStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberOrderPhoneNumberStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberOrderPhoneNumberStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberOrderPhoneNumberStatus);
+
+/// Number Order Response
+///
+/// Spec: `#/paths/~1number_orders/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumberOrderResponse {
+    pub data: Option<NumberOrderWithPhoneNumbers>,
+}
+
+crate::codec::optional_fields!(NumberOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for NumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderResponse",
+                &[crate::shape::field::<Option<NumberOrderWithPhoneNumbers>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrder/properties/status`
-pub type NumberOrderStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberOrderStatus);
 
 /// Spec: `#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveCommentResponse = CreateCommentResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveCommentResponse {
+    pub data: Option<RetrieveCommentResponseData>,
+}
+
+crate::codec::optional_fields!(RetrieveCommentResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveCommentResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveCommentResponse",
+                &[crate::shape::field::<Option<RetrieveCommentResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1comments~1{id}/get/responses/200/content/application~1json/schema/properties/data`
+pub type RetrieveCommentResponseData = Comment;
 
 /// Number Order Response
 ///
 /// Spec: `#/paths/~1number_orders~1{number_order_id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveNumberOrderResponse = CreateNumberOrderResponse;
+pub type RetrieveNumberOrderResponse = NumberOrderResponse;
 
 /// Spec: `#/paths/~1number_order_phone_numbers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -641,7 +827,54 @@ impl crate::shape::Shaped for SubNumberOrder {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrder/properties/phone_number_type`
-pub type SubNumberOrderPhoneNumberType = NumberOrderPhoneNumberPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubNumberOrderPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `landline`
+    Landline,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SubNumberOrderPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Landline => "landline",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SubNumberOrderPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "landline" => Self::Landline,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SubNumberOrderPhoneNumberType);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -677,10 +910,72 @@ impl crate::shape::Shaped for SubNumberOrderRegulatoryRequirement {
     };
 }
 
+/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
+pub type SubNumberOrderRegulatoryRequirementFieldType = FieldType;
+
+/// Sub Number Order Response
+///
+/// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubNumberOrderResponse {
+    pub data: Option<SubNumberOrder>,
+}
+
+crate::codec::optional_fields!(SubNumberOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for SubNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderResponse",
+                &[crate::shape::field::<Option<SubNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/SubNumberOrder/properties/status`
-pub type SubNumberOrderStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubNumberOrderStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SubNumberOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SubNumberOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SubNumberOrderStatus);
 
 /// Spec: `#/components/schemas/SubNumberOrdersReport`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -771,6 +1066,28 @@ impl crate::shape::Shaped for SubNumberOrdersReportFilters {
     };
 }
 
+/// Spec: `#/paths/~1sub_number_orders_report/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubNumberOrdersReportResponse {
+    pub data: Option<SubNumberOrdersReport>,
+}
+
+crate::codec::optional_fields!(SubNumberOrdersReportResponse { "data" => data });
+
+impl crate::shape::Shaped for SubNumberOrdersReportResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrdersReportResponse",
+                &[crate::shape::field::<Option<SubNumberOrdersReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
 ///
 /// Spec: `#/components/schemas/SubNumberOrdersReport/properties/status`
@@ -829,12 +1146,12 @@ crate::codec::optional_fields!(
 /// Number Order Phone Number Response
 ///
 /// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateNumberOrderPhoneNumberResponse = GetNumberOrderPhoneNumberResponse;
+pub type UpdateNumberOrderPhoneNumberResponse = NumberOrderPhoneNumberResponse;
 
 /// Number Order Response
 ///
 /// Spec: `#/paths/~1number_orders~1{number_order_id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateNumberOrderResponse = CreateNumberOrderResponse;
+pub type UpdateNumberOrderResponse = NumberOrderResponse;
 
 /// Spec: `#/components/schemas/UpdateSubNumberOrderRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -849,4 +1166,4 @@ crate::codec::optional_fields!(
 /// Sub Number Order Response
 ///
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateSubNumberOrderResponse = GetSubNumberOrderResponse;
+pub type UpdateSubNumberOrderResponse = SubNumberOrderResponse;

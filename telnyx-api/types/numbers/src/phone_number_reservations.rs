@@ -30,7 +30,42 @@ crate::codec::optional_fields!(
 /// The status of the entire reservation.
 ///
 /// Spec: `#/components/schemas/CreateNumberReservationRequest/properties/status`
-pub type CreateNumberReservationRequestStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateNumberReservationRequestStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateNumberReservationRequestStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateNumberReservationRequestStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateNumberReservationRequestStatus);
 
 /// Number Reservation Response
 ///
@@ -59,7 +94,28 @@ impl crate::shape::Shaped for CreateNumberReservationResponse {
 /// Number Reservation Response
 ///
 /// Spec: `#/paths/~1number_reservations~1{number_reservation_id}~1actions~1extend/post/responses/200/content/application~1json/schema`
-pub type ExtendNumberReservationExpiryTimeResponse = CreateNumberReservationResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExtendNumberReservationExpiryTimeResponse {
+    pub data: Option<NumberReservation>,
+}
+
+crate::codec::optional_fields!(
+    ExtendNumberReservationExpiryTimeResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for ExtendNumberReservationExpiryTimeResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExtendNumberReservationExpiryTimeResponse",
+                &[crate::shape::field::<Option<NumberReservation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1number_reservations/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,7 +139,17 @@ crate::codec::optional_fields!(
 /// Filter number reservations by date range.
 ///
 /// Spec: `#/paths/~1number_reservations/get/parameters/1/schema/properties/created_at`
-pub type ListNumberReservationsFilterCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListNumberReservationsFilterCreatedAt {
+    /// Filter number reservations later than this value.
+    pub gt: Option<String>,
+    /// Filter number reservations earlier than this value.
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListNumberReservationsFilterCreatedAt { "gt" => gt, "lt" => lt }
+);
 
 /// List Number Reservations Response
 ///
@@ -167,7 +233,42 @@ impl crate::shape::Shaped for NumberReservation {
 /// The status of the entire reservation.
 ///
 /// Spec: `#/components/schemas/NumberReservation/properties/status`
-pub type NumberReservationStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberReservationStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberReservationStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberReservationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberReservationStatus);
 
 /// Spec: `#/components/schemas/ReservedPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -219,9 +320,63 @@ impl crate::shape::Shaped for ReservedPhoneNumber {
 /// The status of the phone number's reservation.
 ///
 /// Spec: `#/components/schemas/ReservedPhoneNumber/properties/status`
-pub type ReservedPhoneNumberStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReservedPhoneNumberStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ReservedPhoneNumberStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ReservedPhoneNumberStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ReservedPhoneNumberStatus);
 
 /// Number Reservation Response
 ///
 /// Spec: `#/paths/~1number_reservations~1{number_reservation_id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveNumberReservationResponse = CreateNumberReservationResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveNumberReservationResponse {
+    pub data: Option<NumberReservation>,
+}
+
+crate::codec::optional_fields!(RetrieveNumberReservationResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveNumberReservationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveNumberReservationResponse",
+                &[crate::shape::field::<Option<NumberReservation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

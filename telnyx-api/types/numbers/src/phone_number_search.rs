@@ -239,6 +239,54 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type }
 );
 
+/// Filter phone numbers by number type.
+///
+/// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema/properties/phone_number_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListAvailablePhoneNumberBlocksFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListAvailablePhoneNumberBlocksFilterPhoneNumberType);
+
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/paths/~1available_phone_number_blocks/get/responses/200/content/application~1json/schema`
@@ -372,12 +420,68 @@ crate::codec::string_enum!(ListAvailablePhoneNumbersFilterFeaturesItem);
 /// Filter phone numbers by pattern matching.
 ///
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/phone_number`
-pub type ListAvailablePhoneNumbersFilterPhoneNumber = InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAvailablePhoneNumbersFilterPhoneNumber {
+    /// Filter numbers containing a pattern (excludes NDC if used with `national_destination_code` filter).
+    pub contains: Option<String>,
+    /// Filter numbers ending with a pattern (excludes NDC if used with `national_destination_code` filter).
+    pub ends_with: Option<String>,
+    /// Filter numbers starting with a pattern (excludes NDC if used with `national_destination_code` filter).
+    pub starts_with: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListAvailablePhoneNumbersFilterPhoneNumber { "contains" => contains, "ends_with" =>
+    ends_with, "starts_with" => starts_with }
+);
 
 /// Filter phone numbers by number type.
 ///
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/phone_number_type`
-pub type ListAvailablePhoneNumbersFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAvailablePhoneNumbersFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListAvailablePhoneNumbersFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListAvailablePhoneNumbersFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListAvailablePhoneNumbersFilterPhoneNumberType);
 
 /// List Available Phone Numbers Response
 ///

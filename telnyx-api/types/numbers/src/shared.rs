@@ -5,52 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/AdvancedOrder/properties/features/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AdvancedOrderFeaturesItem {
-    /// `sms`
-    Sms,
-    /// `mms`
-    Mms,
-    /// `voice`
-    Voice,
-    /// `fax`
-    Fax,
-    /// `emergency`
-    Emergency,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AdvancedOrderFeaturesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Mms => "mms",
-            Self::Voice => "voice",
-            Self::Fax => "fax",
-            Self::Emergency => "emergency",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AdvancedOrderFeaturesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "mms" => Self::Mms,
-            "voice" => Self::Voice,
-            "fax" => Self::Fax,
-            "emergency" => Self::Emergency,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AdvancedOrderFeaturesItem);
-
 /// The call forwarding settings for a phone number.
 ///
 /// Spec: `#/components/schemas/CallForwarding`
@@ -178,7 +132,38 @@ pub type CallRecordingInboundCallRecordingChannels = TexmlRecordingChannels;
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_format`
-pub type CallRecordingInboundCallRecordingFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRecordingInboundCallRecordingFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRecordingInboundCallRecordingFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRecordingInboundCallRecordingFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRecordingInboundCallRecordingFormat);
 
 /// The CNAM listing settings for a phone number.
 ///
@@ -266,8 +251,14 @@ impl crate::shape::Shaped for Comment {
 }
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
+pub type CommentCommentRecordType = CommentRecordType;
+
+/// Spec: `#/components/schemas/Comment/properties/commenter_type`
+pub type CommentCommenterType = CommenterType;
+
+/// Spec: `#/components/schemas/Comment/properties/comment_record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentCommentRecordType {
+pub enum CommentRecordType {
     /// `sub_number_order`
     SubNumberOrder,
     /// `requirement_group`
@@ -276,7 +267,7 @@ pub enum CommentCommentRecordType {
     Unknown(String),
 }
 
-impl CommentCommentRecordType {
+impl CommentRecordType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -287,7 +278,7 @@ impl CommentCommentRecordType {
     }
 }
 
-impl From<&str> for CommentCommentRecordType {
+impl From<&str> for CommentRecordType {
     fn from(value: &str) -> Self {
         match value {
             "sub_number_order" => Self::SubNumberOrder,
@@ -297,11 +288,11 @@ impl From<&str> for CommentCommentRecordType {
     }
 }
 
-crate::codec::string_enum!(CommentCommentRecordType);
+crate::codec::string_enum!(CommentRecordType);
 
 /// Spec: `#/components/schemas/Comment/properties/commenter_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CommentCommenterType {
+pub enum CommenterType {
     /// `admin`
     Admin,
     /// `user`
@@ -310,7 +301,7 @@ pub enum CommentCommenterType {
     Unknown(String),
 }
 
-impl CommentCommenterType {
+impl CommenterType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -321,7 +312,7 @@ impl CommentCommenterType {
     }
 }
 
-impl From<&str> for CommentCommenterType {
+impl From<&str> for CommenterType {
     fn from(value: &str) -> Self {
         match value {
             "admin" => Self::Admin,
@@ -331,141 +322,20 @@ impl From<&str> for CommentCommenterType {
     }
 }
 
-crate::codec::string_enum!(CommentCommenterType);
+crate::codec::string_enum!(CommenterType);
 
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema`
+/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCsvDownloadFilter {
-    /// Filter by the billing_group_id associated with phone numbers. To filter to only phone numbers that have no billing group associated them, set the value of this filter to the string 'null'.
-    pub billing_group_id: Option<String>,
-    /// Filter by connection_id.
-    pub connection_id: Option<String>,
-    /// Filter numbers via the customer_reference set.
-    pub customer_reference: Option<String>,
-    /// Filter by the emergency_address_id associated with phone numbers. To filter only phone numbers that have no emergency address associated with them, set the value of this filter to the string 'null'.
-    pub emergency_address_id: Option<String>,
-    /// Filter by phone number that have bundles.
-    pub has_bundle: Option<String>,
-    /// Filter by phone number. Requires at least three digits.
-    /// Non-numerical characters will result in no values being returned.
-    pub phone_number: Option<String>,
-    /// Filter by phone number status.
-    pub status: Option<CreateCsvDownloadFilterStatus>,
-    /// Filter by phone number tags.
-    pub tag: Option<String>,
-    /// Filter by voice connection name pattern matching.
-    pub voice_connection_name: Option<CreateCsvDownloadFilterVoiceConnectionName>,
-    /// Filter by usage_payment_method.
-    pub voice_usage_payment_method: Option<
-        CreateCsvDownloadFilterVoiceUsagePaymentMethod,
-    >,
+pub struct EmergencyPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
 }
 
 crate::codec::optional_fields!(
-    CreateCsvDownloadFilter { "billing_group_id" => billing_group_id, "connection_id" =>
-    connection_id, "customer_reference" => customer_reference, "emergency_address_id" =>
-    emergency_address_id, "has_bundle" => has_bundle, "phone_number" => phone_number,
-    "status" => status, "tag" => tag, "voice.connection_name" => voice_connection_name,
-    "voice.usage_payment_method" => voice_usage_payment_method }
+    EmergencyPageConsolidated { "number" => number, "size" => size }
 );
-
-/// Filter by phone number status.
-///
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/status`
-pub type CreateCsvDownloadFilterStatus = ListPhoneNumbersFilterStatus;
-
-/// Filter by voice connection name pattern matching.
-///
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.connection_name`
-pub type CreateCsvDownloadFilterVoiceConnectionName = ListPhoneNumbersFilterVoiceConnectionName;
-
-/// Filter by usage_payment_method.
-///
-/// Spec: `#/paths/~1phone_numbers~1csv_downloads/post/parameters/1/schema/properties/voice.usage_payment_method`
-pub type CreateCsvDownloadFilterVoiceUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
-
-/// The status of the order.
-///
-/// Spec: `#/components/schemas/CreateNumberBlockOrderRequest/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateNumberBlockOrderRequestStatus {
-    /// `pending`
-    Pending,
-    /// `success`
-    Success,
-    /// `failure`
-    Failure,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CreateNumberBlockOrderRequestStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CreateNumberBlockOrderRequestStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "success" => Self::Success,
-            "failure" => Self::Failure,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CreateNumberBlockOrderRequestStatus);
-
-/// Status of dynamic emergency address
-///
-/// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DynamicEmergencyAddressStatus {
-    /// `pending`
-    Pending,
-    /// `activated`
-    Activated,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DynamicEmergencyAddressStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Activated => "activated",
-            Self::Rejected => "rejected",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DynamicEmergencyAddressStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "activated" => Self::Activated,
-            "rejected" => Self::Rejected,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DynamicEmergencyAddressStatus);
-
-/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/1/schema`
-pub type EmergencyPageConsolidated = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/ErrorMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -489,35 +359,228 @@ impl crate::shape::Shaped for ErrorMeta {
     };
 }
 
-/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
+/// Spec: `#/components/schemas/AdvancedOrder/properties/features/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeaturesItem {
+    /// `sms`
+    Sms,
+    /// `mms`
+    Mms,
+    /// `voice`
+    Voice,
+    /// `fax`
+    Fax,
+    /// `emergency`
+    Emergency,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FeaturesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Mms => "mms",
+            Self::Voice => "voice",
+            Self::Fax => "fax",
+            Self::Emergency => "emergency",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FeaturesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "mms" => Self::Mms,
+            "voice" => Self::Voice,
+            "fax" => Self::Fax,
+            "emergency" => Self::Emergency,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FeaturesItem);
+
+/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldType {
+    /// `textual`
+    Textual,
+    /// `datetime`
+    Datetime,
+    /// `address`
+    Address,
+    /// `document`
+    Document,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FieldType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Textual => "textual",
+            Self::Datetime => "datetime",
+            Self::Address => "address",
+            Self::Document => "document",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FieldType {
+    fn from(value: &str) -> Self {
+        match value {
+            "textual" => Self::Textual,
+            "datetime" => Self::Datetime,
+            "address" => Self::Address,
+            "document" => Self::Document,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FieldType);
+
+/// Filter by phone number status.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterStatus {
+    /// `purchase-pending`
+    PurchasePending,
+    /// `purchase-failed`
+    PurchaseFailed,
+    /// `port-pending`
+    PortPending,
+    /// `active`
+    Active,
+    /// `deleted`
+    Deleted,
+    /// `port-failed`
+    PortFailed,
+    /// `emergency-only`
+    EmergencyOnly,
+    /// `ported-out`
+    PortedOut,
+    /// `port-out-pending`
+    PortOutPending,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PurchasePending => "purchase-pending",
+            Self::PurchaseFailed => "purchase-failed",
+            Self::PortPending => "port-pending",
+            Self::Active => "active",
+            Self::Deleted => "deleted",
+            Self::PortFailed => "port-failed",
+            Self::EmergencyOnly => "emergency-only",
+            Self::PortedOut => "ported-out",
+            Self::PortOutPending => "port-out-pending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "purchase-pending" => Self::PurchasePending,
+            "purchase-failed" => Self::PurchaseFailed,
+            "port-pending" => Self::PortPending,
+            "active" => Self::Active,
+            "deleted" => Self::Deleted,
+            "port-failed" => Self::PortFailed,
+            "emergency-only" => Self::EmergencyOnly,
+            "ported-out" => Self::PortedOut,
+            "port-out-pending" => Self::PortOutPending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterStatus);
+
+/// Filter by voice connection name pattern matching.
+///
+/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListDynamicEmergencyAddressesFilter {
-    /// Filter by country code.
-    pub country_code: Option<String>,
-    /// Filter by status.
-    pub status: Option<ListDynamicEmergencyAddressesFilterStatus>,
+pub struct FilterVoiceConnectionName {
+    /// Filter contains connection name. Requires at least three characters.
+    pub contains: Option<String>,
+    /// Filter ends with connection name. Requires at least three characters.
+    pub ends_with: Option<String>,
+    /// Filter by connection name.
+    pub eq: Option<String>,
+    /// Filter starts with connection name. Requires at least three characters.
+    pub starts_with: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    ListDynamicEmergencyAddressesFilter { "country_code" => country_code, "status" =>
-    status }
+    FilterVoiceConnectionName { "contains" => contains, "ends_with" => ends_with, "eq" =>
+    eq, "starts_with" => starts_with }
 );
 
-/// Filter by status.
+/// The inbound call screening setting.
 ///
-/// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema/properties/status`
-pub type ListDynamicEmergencyAddressesFilterStatus = DynamicEmergencyAddressStatus;
+/// Spec: `#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundCallScreening {
+    /// `disabled`
+    Disabled,
+    /// `reject_calls`
+    RejectCalls,
+    /// `flag_calls`
+    FlagCalls,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundCallScreening {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::RejectCalls => "reject_calls",
+            Self::FlagCalls => "flag_calls",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundCallScreening {
+    fn from(value: &str) -> Self {
+        match value {
+            "disabled" => Self::Disabled,
+            "reject_calls" => Self::RejectCalls,
+            "flag_calls" => Self::FlagCalls,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundCallScreening);
 
 /// Spec: `#/paths/~1phone_number_blocks~1jobs/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumberBlocksJobsSort {
+pub enum JobsSort {
     /// `created_at`
     CreatedAt,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl ListPhoneNumberBlocksJobsSort {
+impl JobsSort {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -527,7 +590,7 @@ impl ListPhoneNumberBlocksJobsSort {
     }
 }
 
-impl From<&str> for ListPhoneNumberBlocksJobsSort {
+impl From<&str> for JobsSort {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
@@ -536,7 +599,7 @@ impl From<&str> for ListPhoneNumberBlocksJobsSort {
     }
 }
 
-crate::codec::string_enum!(ListPhoneNumberBlocksJobsSort);
+crate::codec::string_enum!(JobsSort);
 
 /// Filter phone numbers by phone number type.
 ///
@@ -586,109 +649,6 @@ impl From<&str> for ListPhoneNumbersFilterNumberTypeEq {
 
 crate::codec::string_enum!(ListPhoneNumbersFilterNumberTypeEq);
 
-/// Filter by phone number status.
-///
-/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPhoneNumbersFilterStatus {
-    /// `purchase-pending`
-    PurchasePending,
-    /// `purchase-failed`
-    PurchaseFailed,
-    /// `port-pending`
-    PortPending,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `port-failed`
-    PortFailed,
-    /// `emergency-only`
-    EmergencyOnly,
-    /// `ported-out`
-    PortedOut,
-    /// `port-out-pending`
-    PortOutPending,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPhoneNumbersFilterStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PurchasePending => "purchase-pending",
-            Self::PurchaseFailed => "purchase-failed",
-            Self::PortPending => "port-pending",
-            Self::Active => "active",
-            Self::Deleted => "deleted",
-            Self::PortFailed => "port-failed",
-            Self::EmergencyOnly => "emergency-only",
-            Self::PortedOut => "ported-out",
-            Self::PortOutPending => "port-out-pending",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPhoneNumbersFilterStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "purchase-pending" => Self::PurchasePending,
-            "purchase-failed" => Self::PurchaseFailed,
-            "port-pending" => Self::PortPending,
-            "active" => Self::Active,
-            "deleted" => Self::Deleted,
-            "port-failed" => Self::PortFailed,
-            "emergency-only" => Self::EmergencyOnly,
-            "ported-out" => Self::PortedOut,
-            "port-out-pending" => Self::PortOutPending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPhoneNumbersFilterStatus);
-
-/// Filter by voice connection name pattern matching.
-///
-/// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListPhoneNumbersFilterVoiceConnectionName {
-    /// Filter contains connection name. Requires at least three characters.
-    pub contains: Option<String>,
-    /// Filter ends with connection name. Requires at least three characters.
-    pub ends_with: Option<String>,
-    /// Filter by connection name.
-    pub eq: Option<String>,
-    /// Filter starts with connection name. Requires at least three characters.
-    pub starts_with: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ListPhoneNumbersFilterVoiceConnectionName { "contains" => contains, "ends_with" =>
-    ends_with, "eq" => eq, "starts_with" => starts_with }
-);
-
-impl crate::shape::Shaped for ListPhoneNumbersFilterVoiceConnectionName {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListPhoneNumbersFilterVoiceConnectionName",
-                &[
-                    crate::shape::field::<Option<String>>("contains"),
-                    crate::shape::field::<Option<String>>("ends_with"),
-                    crate::shape::field::<Option<String>>("eq"),
-                    crate::shape::field::<Option<String>>("starts_with"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// The media features settings for a phone number.
 ///
 /// Spec: `#/components/schemas/MediaFeatures`
@@ -727,152 +687,6 @@ impl crate::shape::Shaped for MediaFeatures {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// The inbound call screening setting.
-///
-/// Spec: `#/components/schemas/MobilePhoneNumber/properties/inbound_call_screening`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MobilePhoneNumberInboundCallScreening {
-    /// `disabled`
-    Disabled,
-    /// `reject_calls`
-    RejectCalls,
-    /// `flag_calls`
-    FlagCalls,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MobilePhoneNumberInboundCallScreening {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::RejectCalls => "reject_calls",
-            Self::FlagCalls => "flag_calls",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MobilePhoneNumberInboundCallScreening {
-    fn from(value: &str) -> Self {
-        match value {
-            "disabled" => Self::Disabled,
-            "reject_calls" => Self::RejectCalls,
-            "flag_calls" => Self::FlagCalls,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MobilePhoneNumberInboundCallScreening);
-
-/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberPhoneNumberType {
-    /// `local`
-    Local,
-    /// `toll_free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// `shared_cost`
-    SharedCost,
-    /// `landline`
-    Landline,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderPhoneNumberPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll_free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::SharedCost => "shared_cost",
-            Self::Landline => "landline",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "toll_free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            "shared_cost" => Self::SharedCost,
-            "landline" => Self::Landline,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberPhoneNumberType);
-
-/// Status of requirements (if applicable)
-///
-/// Spec: `#/components/schemas/NumberOrderPhoneNumber/properties/requirements_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NumberOrderPhoneNumberRequirementsStatus {
-    /// `pending`
-    Pending,
-    /// `approved`
-    Approved,
-    /// `cancelled`
-    Cancelled,
-    /// `deleted`
-    Deleted,
-    /// `requirement-info-exception`
-    RequirementInfoException,
-    /// `requirement-info-pending`
-    RequirementInfoPending,
-    /// `requirement-info-under-review`
-    RequirementInfoUnderReview,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NumberOrderPhoneNumberRequirementsStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Cancelled => "cancelled",
-            Self::Deleted => "deleted",
-            Self::RequirementInfoException => "requirement-info-exception",
-            Self::RequirementInfoPending => "requirement-info-pending",
-            Self::RequirementInfoUnderReview => "requirement-info-under-review",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NumberOrderPhoneNumberRequirementsStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "approved" => Self::Approved,
-            "cancelled" => Self::Cancelled,
-            "deleted" => Self::Deleted,
-            "requirement-info-exception" => Self::RequirementInfoException,
-            "requirement-info-pending" => Self::RequirementInfoPending,
-            "requirement-info-under-review" => Self::RequirementInfoUnderReview,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NumberOrderPhoneNumberRequirementsStatus);
 
 /// NumberOrder
 ///
@@ -946,7 +760,42 @@ impl crate::shape::Shaped for NumberOrderWithPhoneNumbers {
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers/properties/status`
-pub type NumberOrderWithPhoneNumbersStatus = CreateNumberBlockOrderRequestStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberOrderWithPhoneNumbersStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl NumberOrderWithPhoneNumbersStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for NumberOrderWithPhoneNumbersStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(NumberOrderWithPhoneNumbersStatus);
 
 /// Spec: `#/components/schemas/numbers_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -990,7 +839,17 @@ pub type NumbersErrorMeta = ErrorMeta;
 pub type NumbersErrorSource = ErrorSource;
 
 /// Spec: `#/paths/~1number_block_orders/get/parameters/0/schema`
-pub type NumbersPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumbersPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    NumbersPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/PhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1107,48 +966,98 @@ crate::codec::string_enum!(PhoneNumberPhoneNumberType);
 /// Status of document requirements (if applicable)
 ///
 /// Spec: `#/components/schemas/PhoneNumber/properties/requirements_status`
-pub type PhoneNumberRequirementsStatus = NumberOrderPhoneNumberRequirementsStatus;
-
-/// The status of the phone number in the order.
-///
-/// Spec: `#/components/schemas/PhoneNumber/properties/status`
-pub type PhoneNumberStatus2 = CreateNumberBlockOrderRequestStatus;
-
-/// Controls whether a number is billed per minute or uses your concurrent channels.
-///
-/// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/usage_payment_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PhoneNumberWithVoiceSettingsUsagePaymentMethod {
-    /// `pay-per-minute`
-    PayPerMinute,
-    /// `channel`
-    Channel,
+pub enum PhoneNumberRequirementsStatus {
+    /// `pending`
+    Pending,
+    /// `approved`
+    Approved,
+    /// `cancelled`
+    Cancelled,
+    /// `deleted`
+    Deleted,
+    /// `requirement-info-exception`
+    RequirementInfoException,
+    /// `requirement-info-pending`
+    RequirementInfoPending,
+    /// `requirement-info-under-review`
+    RequirementInfoUnderReview,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+impl PhoneNumberRequirementsStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::PayPerMinute => "pay-per-minute",
-            Self::Channel => "channel",
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Cancelled => "cancelled",
+            Self::Deleted => "deleted",
+            Self::RequirementInfoException => "requirement-info-exception",
+            Self::RequirementInfoPending => "requirement-info-pending",
+            Self::RequirementInfoUnderReview => "requirement-info-under-review",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for PhoneNumberWithVoiceSettingsUsagePaymentMethod {
+impl From<&str> for PhoneNumberRequirementsStatus {
     fn from(value: &str) -> Self {
         match value {
-            "pay-per-minute" => Self::PayPerMinute,
-            "channel" => Self::Channel,
+            "pending" => Self::Pending,
+            "approved" => Self::Approved,
+            "cancelled" => Self::Cancelled,
+            "deleted" => Self::Deleted,
+            "requirement-info-exception" => Self::RequirementInfoException,
+            "requirement-info-pending" => Self::RequirementInfoPending,
+            "requirement-info-under-review" => Self::RequirementInfoUnderReview,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(PhoneNumberWithVoiceSettingsUsagePaymentMethod);
+crate::codec::string_enum!(PhoneNumberRequirementsStatus);
+
+/// The status of the phone number in the order.
+///
+/// Spec: `#/components/schemas/PhoneNumber/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberStatus2 {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failure`
+    Failure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberStatus2 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberStatus2 {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberStatus2);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1179,48 +1088,6 @@ impl crate::shape::Shaped for PhoneNumbersJobPhoneNumber {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SubNumberOrderRegulatoryRequirementFieldType {
-    /// `textual`
-    Textual,
-    /// `datetime`
-    Datetime,
-    /// `address`
-    Address,
-    /// `document`
-    Document,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SubNumberOrderRegulatoryRequirementFieldType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Textual => "textual",
-            Self::Datetime => "datetime",
-            Self::Address => "address",
-            Self::Document => "document",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SubNumberOrderRegulatoryRequirementFieldType {
-    fn from(value: &str) -> Self {
-        match value {
-            "textual" => Self::Textual,
-            "datetime" => Self::Datetime,
-            "address" => Self::Address,
-            "document" => Self::Document,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SubNumberOrderRegulatoryRequirementFieldType);
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1261,7 +1128,7 @@ impl crate::shape::Shaped for SubNumberOrderRegulatoryRequirementWithValue {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
-pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
+pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = FieldType;
 
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1298,9 +1165,40 @@ crate::codec::optional_fields!(
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/inbound_call_screening`
-pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = MobilePhoneNumberInboundCallScreening;
+pub type UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening = InboundCallScreening;
 
 /// Controls whether a number is billed per minute or uses your concurrent channels.
 ///
 /// Spec: `#/components/schemas/UpdatePhoneNumberVoiceSettingsRequest/properties/usage_payment_method`
-pub type UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod = PhoneNumberWithVoiceSettingsUsagePaymentMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    /// `pay-per-minute`
+    PayPerMinute,
+    /// `channel`
+    Channel,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PayPerMinute => "pay-per-minute",
+            Self::Channel => "channel",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "pay-per-minute" => Self::PayPerMinute,
+            "channel" => Self::Channel,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod);

@@ -5,33 +5,85 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1oauth_clients/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateOAuthClientResponse {
-    pub data: Option<OAuthClient>,
+/// OAuth client type
+///
+/// Spec: `#/components/schemas/OAuthClient/properties/client_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientType {
+    /// `public`
+    Public,
+    /// `confidential`
+    Confidential,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
 }
 
-crate::codec::optional_fields!(CreateOAuthClientResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateOAuthClientResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateOAuthClientResponse",
-                &[crate::shape::field::<Option<OAuthClient>>("data")],
-                false,
-            );
-            &SHAPE
+impl ClientType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Public => "public",
+            Self::Confidential => "confidential",
+            Self::Unknown(other) => other,
         }
-        &crate::shape::Shape::Named(shape)
-    };
+    }
 }
+
+impl From<&str> for ClientType {
+    fn from(value: &str) -> Self {
+        match value {
+            "public" => Self::Public,
+            "confidential" => Self::Confidential,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ClientType);
+
+/// Spec: `#/paths/~1oauth_clients/post/responses/201/content/application~1json/schema`
+pub type CreateOAuthClientResponse = OAuthClientResponse;
 
 /// Spec: `#/paths/~1oauth_clients~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetOAuthClientResponse = CreateOAuthClientResponse;
+pub type GetOAuthClientResponse = OAuthClientResponse;
 
 /// Spec: `#/paths/~1oauth_clients/get/parameters/4/schema`
-pub type ListOAuthClientsFilterAllowedGrantTypesContains = OAuthClientAllowedGrantTypesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListOAuthClientsFilterAllowedGrantTypesContains {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListOAuthClientsFilterAllowedGrantTypesContains {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListOAuthClientsFilterAllowedGrantTypesContains {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListOAuthClientsFilterAllowedGrantTypesContains);
 
 /// Spec: `#/paths/~1oauth_clients/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -172,41 +224,48 @@ impl crate::shape::Shaped for OAuthClient {
     };
 }
 
-/// OAuth client type
-///
-/// Spec: `#/components/schemas/OAuthClient/properties/client_type`
+/// Spec: `#/components/schemas/OAuthClient/properties/allowed_grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OAuthClientClientType {
-    /// `public`
-    Public,
-    /// `confidential`
-    Confidential,
+pub enum OAuthClientAllowedGrantTypesItem {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl OAuthClientClientType {
+impl OAuthClientAllowedGrantTypesItem {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Public => "public",
-            Self::Confidential => "confidential",
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for OAuthClientClientType {
+impl From<&str> for OAuthClientAllowedGrantTypesItem {
     fn from(value: &str) -> Self {
         match value {
-            "public" => Self::Public,
-            "confidential" => Self::Confidential,
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(OAuthClientClientType);
+crate::codec::string_enum!(OAuthClientAllowedGrantTypesItem);
+
+/// OAuth client type
+///
+/// Spec: `#/components/schemas/OAuthClient/properties/client_type`
+pub type OAuthClientClientType = ClientType;
 
 /// Spec: `#/components/schemas/OAuthClientCreateRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -261,12 +320,47 @@ impl OAuthClientCreateRequest {
 }
 
 /// Spec: `#/components/schemas/OAuthClientCreateRequest/properties/allowed_grant_types/items`
-pub type OAuthClientCreateRequestAllowedGrantTypesItem = OAuthClientAllowedGrantTypesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OAuthClientCreateRequestAllowedGrantTypesItem {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OAuthClientCreateRequestAllowedGrantTypesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OAuthClientCreateRequestAllowedGrantTypesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OAuthClientCreateRequestAllowedGrantTypesItem);
 
 /// OAuth client type
 ///
 /// Spec: `#/components/schemas/OAuthClientCreateRequest/properties/client_type`
-pub type OAuthClientCreateRequestClientType = OAuthClientClientType;
+pub type OAuthClientCreateRequestClientType = ClientType;
 
 /// Record type identifier
 ///
@@ -300,6 +394,28 @@ impl From<&str> for OAuthClientRecordType {
 
 crate::codec::string_enum!(OAuthClientRecordType);
 
+/// Spec: `#/paths/~1oauth_clients/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OAuthClientResponse {
+    pub data: Option<OAuthClient>,
+}
+
+crate::codec::optional_fields!(OAuthClientResponse { "data" => data });
+
+impl crate::shape::Shaped for OAuthClientResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OAuthClientResponse",
+                &[crate::shape::field::<Option<OAuthClient>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/OAuthClientUpdateRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OAuthClientUpdateRequest {
@@ -329,7 +445,42 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/OAuthClientUpdateRequest/properties/allowed_grant_types/items`
-pub type OAuthClientUpdateRequestAllowedGrantTypesItem = OAuthClientAllowedGrantTypesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OAuthClientUpdateRequestAllowedGrantTypesItem {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OAuthClientUpdateRequestAllowedGrantTypesItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OAuthClientUpdateRequestAllowedGrantTypesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OAuthClientUpdateRequestAllowedGrantTypesItem);
 
 /// Spec: `#/paths/~1oauth_clients~1{id}/put/responses/200/content/application~1json/schema`
-pub type UpdateOAuthClientResponse = CreateOAuthClientResponse;
+pub type UpdateOAuthClientResponse = OAuthClientResponse;

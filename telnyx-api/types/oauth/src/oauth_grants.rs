@@ -6,26 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1oauth_grants~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetOAuthGrantResponse {
-    pub data: Option<OAuthGrant>,
-}
-
-crate::codec::optional_fields!(GetOAuthGrantResponse { "data" => data });
-
-impl crate::shape::Shaped for GetOAuthGrantResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetOAuthGrantResponse",
-                &[crate::shape::field::<Option<OAuthGrant>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetOAuthGrantResponse = OAuthGrantResponse;
 
 /// Spec: `#/paths/~1oauth_grants/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,5 +107,27 @@ impl From<&str> for OAuthGrantRecordType {
 
 crate::codec::string_enum!(OAuthGrantRecordType);
 
+/// Spec: `#/paths/~1oauth_grants~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OAuthGrantResponse {
+    pub data: Option<OAuthGrant>,
+}
+
+crate::codec::optional_fields!(OAuthGrantResponse { "data" => data });
+
+impl crate::shape::Shaped for OAuthGrantResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OAuthGrantResponse",
+                &[crate::shape::field::<Option<OAuthGrant>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1oauth_grants~1{id}/delete/responses/200/content/application~1json/schema`
-pub type RevokeOAuthGrantResponse = GetOAuthGrantResponse;
+pub type RevokeOAuthGrantResponse = OAuthGrantResponse;

@@ -559,7 +559,42 @@ impl TokenRequest {
 /// OAuth 2.0 grant type
 ///
 /// Spec: `#/components/schemas/TokenRequest/properties/grant_type`
-pub type TokenRequestGrantType = OAuthClientAllowedGrantTypesItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenRequestGrantType {
+    /// `client_credentials`
+    ClientCredentials,
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TokenRequestGrantType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TokenRequestGrantType {
+    fn from(value: &str) -> Self {
+        match value {
+            "client_credentials" => Self::ClientCredentials,
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TokenRequestGrantType);
 
 /// Spec: `#/components/schemas/TokenResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -5,44 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/components/schemas/OAuthClient/properties/allowed_grant_types/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OAuthClientAllowedGrantTypesItem {
-    /// `client_credentials`
-    ClientCredentials,
-    /// `authorization_code`
-    AuthorizationCode,
-    /// `refresh_token`
-    RefreshToken,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl OAuthClientAllowedGrantTypesItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ClientCredentials => "client_credentials",
-            Self::AuthorizationCode => "authorization_code",
-            Self::RefreshToken => "refresh_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for OAuthClientAllowedGrantTypesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "client_credentials" => Self::ClientCredentials,
-            "authorization_code" => Self::AuthorizationCode,
-            "refresh_token" => Self::RefreshToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(OAuthClientAllowedGrantTypesItem);
-
 /// Spec: `#/components/schemas/oauth_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OauthPaginationMeta {

@@ -29,26 +29,7 @@ impl CreateCustomerServiceRecord {
 }
 
 /// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateCustomerServiceRecordResponse {
-    pub data: Option<CustomerServiceRecord>,
-}
-
-crate::codec::optional_fields!(CreateCustomerServiceRecordResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateCustomerServiceRecordResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateCustomerServiceRecordResponse",
-                &[crate::shape::field::<Option<CustomerServiceRecord>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateCustomerServiceRecordResponse = CustomerServiceRecordResponse;
 
 /// Spec: `#/components/schemas/CustomerServiceRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -150,6 +131,32 @@ crate::codec::optional_fields!(
     => phone_number, "status" => status }
 );
 
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidatedCreatedAt {
+    /// Filters records to those created after a specific date.
+    pub gt: Option<String>,
+    /// Filters records to those created before a specific date.
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
+);
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordFilterConsolidatedPhoneNumber {
+    /// Filters records to those with a specified number.
+    pub eq: Option<String>,
+    /// Filters records to those with at least one number in the list.
+    pub in_: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordFilterConsolidatedPhoneNumber { "eq" => eq, "in" => in_ }
+);
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordFilterConsolidatedStatus {
@@ -166,13 +173,93 @@ crate::codec::optional_fields!(
 /// Filters records to those with a specific status.
 ///
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status/properties/eq`
-pub type CustomerServiceRecordFilterConsolidatedStatusEq = CustomerServiceRecordStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordFilterConsolidatedStatusEq {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordFilterConsolidatedStatusEq {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordFilterConsolidatedStatusEq {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordFilterConsolidatedStatusEq);
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status/properties/in/items`
-pub type CustomerServiceRecordFilterConsolidatedStatusInItem = CustomerServiceRecordStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CustomerServiceRecordFilterConsolidatedStatusInItem {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CustomerServiceRecordFilterConsolidatedStatusInItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomerServiceRecordFilterConsolidatedStatusInItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CustomerServiceRecordFilterConsolidatedStatusInItem);
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/0/schema`
-pub type CustomerServiceRecordPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CustomerServiceRecordPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -290,6 +377,28 @@ impl From<&str> for CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequir
 crate::codec::string_enum!(
     CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem
 );
+
+/// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerServiceRecordResponse {
+    pub data: Option<CustomerServiceRecord>,
+}
+
+crate::codec::optional_fields!(CustomerServiceRecordResponse { "data" => data });
+
+impl crate::shape::Shaped for CustomerServiceRecordResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordResponse",
+                &[crate::shape::field::<Option<CustomerServiceRecord>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The result of the CSR request. This field would be null in case of `pending` or `failed` status.
 ///
@@ -461,7 +570,7 @@ impl From<&str> for CustomerServiceRecordStatus {
 crate::codec::string_enum!(CustomerServiceRecordStatus);
 
 /// Spec: `#/paths/~1customer_service_records~1{customer_service_record_id}/get/responses/201/content/application~1json/schema`
-pub type GetCustomerServiceRecordResponse = CreateCustomerServiceRecordResponse;
+pub type GetCustomerServiceRecordResponse = CustomerServiceRecordResponse;
 
 /// Spec: `#/paths/~1customer_service_records/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -490,6 +599,51 @@ impl crate::shape::Shaped for ListCustomerServiceRecordsResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCustomerServiceRecordsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListCustomerServiceRecordsSortValue>,
+}
+
+crate::codec::optional_fields!(ListCustomerServiceRecordsSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListCustomerServiceRecordsSortValue {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListCustomerServiceRecordsSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListCustomerServiceRecordsSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListCustomerServiceRecordsSortValue);
 
 /// Spec: `#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
 pub type VerifyCustomerServiceRecordPhoneNumberCoverage = BulkDeletePhoneNumbersRequest;

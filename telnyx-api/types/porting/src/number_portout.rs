@@ -31,29 +31,37 @@ impl CreatePortoutReport {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
-pub type CreatePortoutReportReportType = PortoutReportReportType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreatePortoutReportReportType {
+    /// `export_portouts_csv`
+    ExportPortoutsCsv,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreatePortoutReportReportType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExportPortoutsCsv => "export_portouts_csv",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreatePortoutReportReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "export_portouts_csv" => Self::ExportPortoutsCsv,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreatePortoutReportReportType);
 
 /// Spec: `#/paths/~1portouts~1reports/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortoutReportResponse {
-    pub data: Option<PortoutReport>,
-}
-
-crate::codec::optional_fields!(CreatePortoutReportResponse { "data" => data });
-
-impl crate::shape::Shaped for CreatePortoutReportResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePortoutReportResponse",
-                &[crate::shape::field::<Option<PortoutReport>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePortoutReportResponse = PortoutReportResponse;
 
 /// The parameters for generating a port-outs CSV report.
 ///
@@ -237,31 +245,10 @@ impl crate::shape::Shaped for FindPortoutRequestResponse {
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/get/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetPortRequestSupportingDocumentsResponse {
-    pub data: Option<Vec<PortOutSupportingDocument>>,
-}
-
-crate::codec::optional_fields!(
-    GetPortRequestSupportingDocumentsResponse { "data" => data }
-);
-
-impl crate::shape::Shaped for GetPortRequestSupportingDocumentsResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetPortRequestSupportingDocumentsResponse",
-                &[crate::shape::field::<Option<Vec<PortOutSupportingDocument>>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetPortRequestSupportingDocumentsResponse = PortRequestSupportingDocumentsResponse;
 
 /// Spec: `#/paths/~1portouts~1reports~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetPortoutReportResponse = CreatePortoutReportResponse;
+pub type GetPortoutReportResponse = PortoutReportResponse;
 
 /// Spec: `#/paths/~1portouts~1events/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -282,7 +269,17 @@ crate::codec::optional_fields!(
 /// Filter by created_at date range using nested operations
 ///
 /// Spec: `#/paths/~1portouts~1events/get/parameters/1/schema/properties/created_at`
-pub type ListPortoutEventsFilterCreatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutEventsFilterCreatedAt {
+    /// Filter by created at greater than or equal to.
+    pub gte: Option<String>,
+    /// Filter by created at less than or equal to.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortoutEventsFilterCreatedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Filter by event type.
 ///
@@ -421,12 +418,70 @@ crate::codec::optional_fields!(
 /// Filter reports of a specific type
 ///
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema/properties/report_type`
-pub type ListPortoutReportsFilterReportType = PortoutReportReportType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutReportsFilterReportType {
+    /// `export_portouts_csv`
+    ExportPortoutsCsv,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutReportsFilterReportType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExportPortoutsCsv => "export_portouts_csv",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutReportsFilterReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "export_portouts_csv" => Self::ExportPortoutsCsv,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutReportsFilterReportType);
 
 /// Filter reports of a specific status
 ///
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema/properties/status`
-pub type ListPortoutReportsFilterStatus = PortingReportStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutReportsFilterStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutReportsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutReportsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutReportsFilterStatus);
 
 /// Spec: `#/paths/~1portouts~1reports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -496,20 +551,134 @@ crate::codec::optional_fields!(
 /// Filter by inserted_at date range using nested operations
 ///
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/inserted_at`
-pub type ListPortoutRequestFilterInsertedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutRequestFilterInsertedAt {
+    /// Filter by inserted_at date greater than or equal.
+    pub gte: Option<String>,
+    /// Filter by inserted_at date less than or equal.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortoutRequestFilterInsertedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Filter by ported_out_at date range using nested operations
 ///
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/ported_out_at`
-pub type ListPortoutRequestFilterPortedOutAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortoutRequestFilterPortedOutAt {
+    /// Filter by ported_out_at date greater than or equal.
+    pub gte: Option<String>,
+    /// Filter by ported_out_at date less than or equal.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortoutRequestFilterPortedOutAt { "gte" => gte, "lte" => lte }
+);
 
 /// Filter by portout status.
 ///
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/status`
-pub type ListPortoutRequestFilterStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutRequestFilterStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutRequestFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutRequestFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutRequestFilterStatus);
 
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/status_in/items`
-pub type ListPortoutRequestFilterStatusInItem = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortoutRequestFilterStatusInItem {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortoutRequestFilterStatusInItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortoutRequestFilterStatusInItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortoutRequestFilterStatusInItem);
 
 /// Spec: `#/paths/~1portouts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -615,6 +784,30 @@ impl From<&str> for PortOutSupportingDocumentType {
 }
 
 crate::codec::string_enum!(PortOutSupportingDocumentType);
+
+/// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/get/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortRequestSupportingDocumentsResponse {
+    pub data: Option<Vec<PortOutSupportingDocument>>,
+}
+
+crate::codec::optional_fields!(
+    PortRequestSupportingDocumentsResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for PortRequestSupportingDocumentsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortRequestSupportingDocumentsResponse",
+                &[crate::shape::field::<Option<Vec<PortOutSupportingDocument>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/PortoutComment`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -770,7 +963,54 @@ impl crate::shape::Shaped for PortoutDetails {
 /// Status of portout request
 ///
 /// Spec: `#/components/schemas/PortoutDetails/properties/status`
-pub type PortoutDetailsStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortoutDetailsStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortoutDetailsStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortoutDetailsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortoutDetailsStatus);
 
 /// Spec: `#/components/schemas/PortoutEvent`
 #[derive(Debug, Clone, PartialEq)]
@@ -977,10 +1217,63 @@ impl From<&str> for PortoutReportReportType {
 
 crate::codec::string_enum!(PortoutReportReportType);
 
+/// Spec: `#/paths/~1portouts~1reports/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortoutReportResponse {
+    pub data: Option<PortoutReport>,
+}
+
+crate::codec::optional_fields!(PortoutReportResponse { "data" => data });
+
+impl crate::shape::Shaped for PortoutReportResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortoutReportResponse",
+                &[crate::shape::field::<Option<PortoutReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The current status of the report generation.
 ///
 /// Spec: `#/components/schemas/PortoutReport/properties/status`
-pub type PortoutReportStatus = PortingReportStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortoutReportStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortoutReportStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortoutReportStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortoutReportStatus);
 
 /// Spec: `#/paths/~1portouts~1{id}~1comments/post/requestBody/content/application~1json/schema`
 pub type PostPortRequestCommentBody = CreatePortingOrderComment;
@@ -1044,10 +1337,41 @@ impl PostPortRequestSupportingDocumentsBodyDocumentsItem {
 /// Identifies the type of the document
 ///
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items/properties/type`
-pub type PostPortRequestSupportingDocumentsBodyDocumentsItemType = PortOutSupportingDocumentType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    /// `loa`
+    Loa,
+    /// `invoice`
+    Invoice,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Loa => "loa",
+            Self::Invoice => "invoice",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PostPortRequestSupportingDocumentsBodyDocumentsItemType {
+    fn from(value: &str) -> Self {
+        match value {
+            "loa" => Self::Loa,
+            "invoice" => Self::Invoice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PostPortRequestSupportingDocumentsBodyDocumentsItemType);
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/responses/201/content/application~1json/schema`
-pub type PostPortRequestSupportingDocumentsResponse = GetPortRequestSupportingDocumentsResponse;
+pub type PostPortRequestSupportingDocumentsResponse = PortRequestSupportingDocumentsResponse;
 
 /// Spec: `#/paths/~1portouts~1events~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1092,7 +1416,26 @@ impl UpdatePortoutStatusBody {
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/responses/200/content/application~1json/schema`
-pub type UpdatePortoutStatusResponse = FindPortoutRequestResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdatePortoutStatusResponse {
+    pub data: Option<PortoutDetails>,
+}
+
+crate::codec::optional_fields!(UpdatePortoutStatusResponse { "data" => data });
+
+impl crate::shape::Shaped for UpdatePortoutStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdatePortoutStatusResponse",
+                &[crate::shape::field::<Option<PortoutDetails>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1310,7 +1653,38 @@ impl crate::shape::Shaped for WebhookPortoutFocDateChangedPayload {
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/payload_status`
-pub type WebhookPortoutFocDateChangedPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutFocDateChangedPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutFocDateChangedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutFocDateChangedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutFocDateChangedPayloadStatus);
 
 /// Spec: `#/components/schemas/WebhookPortoutNewComment`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1380,12 +1754,78 @@ impl crate::shape::Shaped for WebhookPortoutNewComment {
 }
 
 /// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/available_notification_methods/items`
-pub type WebhookPortoutNewCommentAvailableNotificationMethodsItem = WebhookPortoutFocDateChangedAvailableNotificationMethodsItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutNewCommentAvailableNotificationMethodsItem {
+    /// `email`
+    Email,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutNewCommentAvailableNotificationMethodsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutNewCommentAvailableNotificationMethodsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutNewCommentAvailableNotificationMethodsItem);
 
 /// Identifies the event type
 ///
 /// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/event_type`
-pub type WebhookPortoutNewCommentEventType = WebhookPortoutFocDateChangedEventType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutNewCommentEventType {
+    /// `portout.status_changed`
+    PortoutStatusChanged,
+    /// `portout.foc_date_changed`
+    PortoutFocDateChanged,
+    /// `portout.new_comment`
+    PortoutNewComment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutNewCommentEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortoutStatusChanged => "portout.status_changed",
+            Self::PortoutFocDateChanged => "portout.foc_date_changed",
+            Self::PortoutNewComment => "portout.new_comment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutNewCommentEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "portout.status_changed" => Self::PortoutStatusChanged,
+            "portout.foc_date_changed" => Self::PortoutFocDateChanged,
+            "portout.new_comment" => Self::PortoutNewComment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutNewCommentEventType);
 
 /// The webhook payload for the portout.new_comment event
 ///
@@ -1429,7 +1869,38 @@ impl crate::shape::Shaped for WebhookPortoutNewCommentPayload {
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/payload_status`
-pub type WebhookPortoutNewCommentPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutNewCommentPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutNewCommentPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutNewCommentPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutNewCommentPayloadStatus);
 
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1501,12 +1972,78 @@ impl crate::shape::Shaped for WebhookPortoutStatusChanged {
 }
 
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/available_notification_methods/items`
-pub type WebhookPortoutStatusChangedAvailableNotificationMethodsItem = WebhookPortoutFocDateChangedAvailableNotificationMethodsItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutStatusChangedAvailableNotificationMethodsItem {
+    /// `email`
+    Email,
+    /// `webhook`
+    Webhook,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutStatusChangedAvailableNotificationMethodsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutStatusChangedAvailableNotificationMethodsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "webhook" => Self::Webhook,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutStatusChangedAvailableNotificationMethodsItem);
 
 /// Identifies the event type
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/event_type`
-pub type WebhookPortoutStatusChangedEventType = WebhookPortoutFocDateChangedEventType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutStatusChangedEventType {
+    /// `portout.status_changed`
+    PortoutStatusChanged,
+    /// `portout.foc_date_changed`
+    PortoutFocDateChanged,
+    /// `portout.new_comment`
+    PortoutNewComment,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutStatusChangedEventType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortoutStatusChanged => "portout.status_changed",
+            Self::PortoutFocDateChanged => "portout.foc_date_changed",
+            Self::PortoutNewComment => "portout.new_comment",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutStatusChangedEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "portout.status_changed" => Self::PortoutStatusChanged,
+            "portout.foc_date_changed" => Self::PortoutFocDateChanged,
+            "portout.new_comment" => Self::PortoutNewComment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutStatusChangedEventType);
 
 /// The webhook payload for the portout.status_changed event
 ///
@@ -1569,9 +2106,87 @@ impl crate::shape::Shaped for WebhookPortoutStatusChangedPayload {
 /// The new status of the port out.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/payload/properties/status`
-pub type WebhookPortoutStatusChangedPayloadStatus = ExportPortoutsCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutStatusChangedPayloadStatus {
+    /// `pending`
+    Pending,
+    /// `authorized`
+    Authorized,
+    /// `ported`
+    Ported,
+    /// `rejected`
+    Rejected,
+    /// `rejected-pending`
+    RejectedPending,
+    /// `canceled`
+    Canceled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutStatusChangedPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Authorized => "authorized",
+            Self::Ported => "ported",
+            Self::Rejected => "rejected",
+            Self::RejectedPending => "rejected-pending",
+            Self::Canceled => "canceled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutStatusChangedPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "authorized" => Self::Authorized,
+            "ported" => Self::Ported,
+            "rejected" => Self::Rejected,
+            "rejected-pending" => Self::RejectedPending,
+            "canceled" => Self::Canceled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutStatusChangedPayloadStatus);
 
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/payload_status`
-pub type WebhookPortoutStatusChangedPayloadStatus2 = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookPortoutStatusChangedPayloadStatus2 {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebhookPortoutStatusChangedPayloadStatus2 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WebhookPortoutStatusChangedPayloadStatus2 {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WebhookPortoutStatusChangedPayloadStatus2);

@@ -48,11 +48,49 @@ impl AuIdVerificationParams {
     }
 }
 
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AvailableNotificationMethodsItem {
+    /// `email`
+    Email,
+    /// `webhook`
+    Webhook,
+    /// `webhook_v1`
+    WebhookV1,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AvailableNotificationMethodsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+            Self::WebhookV1 => "webhook_v1",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AvailableNotificationMethodsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "webhook" => Self::Webhook,
+            "webhook_v1" => Self::WebhookV1,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AvailableNotificationMethodsItem);
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema`
-pub type CancelPortingOrderResponse = GetPortingOrderResponse;
+pub type CancelPortingOrderResponse = PortingOrderResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema`
-pub type ConfirmPortingOrderResponse = GetPortingOrderResponse;
+pub type ConfirmPortingOrderResponse = PortingOrderResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,26 +115,7 @@ impl crate::shape::Shaped for CreateAdditionalDocumentsResponse {
 }
 
 /// Spec: `#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateLoaConfigurationResponse {
-    pub data: Option<PortingLoaConfiguration>,
-}
-
-crate::codec::optional_fields!(CreateLoaConfigurationResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateLoaConfigurationResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateLoaConfigurationResponse",
-                &[crate::shape::field::<Option<PortingLoaConfiguration>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateLoaConfigurationResponse = LoaConfigurationResponse;
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -157,7 +176,48 @@ crate::codec::optional_fields!(
 /// The type of document being created.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items/properties/document_type`
-pub type CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType = PortingAdditionalDocumentDocumentType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
+    /// `loa`
+    Loa,
+    /// `invoice`
+    Invoice,
+    /// `csr`
+    Csr,
+    /// `other`
+    Other,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Loa => "loa",
+            Self::Invoice => "invoice",
+            Self::Csr => "csr",
+            Self::Other => "other",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType {
+    fn from(value: &str) -> Self {
+        match value {
+            "loa" => Self::Loa,
+            "invoice" => Self::Invoice,
+            "csr" => Self::Csr,
+            "other" => Self::Other,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(
+    CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType
+);
 
 /// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -183,34 +243,55 @@ impl CreatePortingAssociatedPhoneNumber {
 /// Specifies the action to take with this phone number during partial porting.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema/properties/action`
-pub type CreatePortingAssociatedPhoneNumberAction = PortingAssociatedPhoneNumberAction;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreatePortingAssociatedPhoneNumberAction {
+    /// `keep`
+    Keep,
+    /// `disconnect`
+    Disconnect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreatePortingAssociatedPhoneNumberAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Keep => "keep",
+            Self::Disconnect => "disconnect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreatePortingAssociatedPhoneNumberAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "keep" => Self::Keep,
+            "disconnect" => Self::Disconnect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreatePortingAssociatedPhoneNumberAction);
 
 /// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema/properties/phone_number_range`
-pub type CreatePortingAssociatedPhoneNumberPhoneNumberRange = PortingAssociatedPhoneNumberPhoneNumberRange;
-
-/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingAssociatedPhoneNumberResponse {
-    pub data: Option<PortingAssociatedPhoneNumber>,
+pub struct CreatePortingAssociatedPhoneNumberPhoneNumberRange {
+    /// Specifies the end of the phone number range for this associated phone number.
+    pub end_at: Option<String>,
+    /// Specifies the start of the phone number range for this associated phone number.
+    pub start_at: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    CreatePortingAssociatedPhoneNumberResponse { "data" => data }
+    CreatePortingAssociatedPhoneNumberPhoneNumberRange { "end_at" => end_at, "start_at"
+    => start_at }
 );
 
-impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePortingAssociatedPhoneNumberResponse",
-                &[crate::shape::field::<Option<PortingAssociatedPhoneNumber>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/post/responses/201/content/application~1json/schema`
+pub type CreatePortingAssociatedPhoneNumberResponse = PortingAssociatedPhoneNumberResponse;
 
 /// The parameters for creating a new LOA configuration.
 ///
@@ -444,29 +525,26 @@ impl CreatePortingPhoneNumberBlockActivationRangesItem {
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
-pub type CreatePortingPhoneNumberBlockPhoneNumberRange = CreatePortingPhoneNumberBlockActivationRangesItem;
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortingPhoneNumberBlockPhoneNumberRange {
+    /// Specifies the end of the phone number range for this porting phone number block.
+    pub end_at: String,
+    /// Specifies the start of the phone number range for this porting phone number block.
+    pub start_at: String,
+}
+
+impl CreatePortingPhoneNumberBlockPhoneNumberRange {
+    /// A value with its required members (`end_at`, `start_at`) and no optional one.
+    pub fn new(end_at: impl Into<String>, start_at: impl Into<String>) -> Self {
+        Self {
+            end_at: end_at.into(),
+            start_at: start_at.into(),
+        }
+    }
+}
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingPhoneNumberBlockResponse {
-    pub data: Option<PortingPhoneNumberBlock>,
-}
-
-crate::codec::optional_fields!(CreatePortingPhoneNumberBlockResponse { "data" => data });
-
-impl crate::shape::Shaped for CreatePortingPhoneNumberBlockResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePortingPhoneNumberBlockResponse",
-                &[crate::shape::field::<Option<PortingPhoneNumberBlock>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePortingPhoneNumberBlockResponse = PortingPhoneNumberBlockResponse;
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -550,31 +628,26 @@ impl CreatePortingPhoneNumberExtensionActivationRangesItem {
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
-pub type CreatePortingPhoneNumberExtensionExtensionRange = CreatePortingPhoneNumberExtensionActivationRangesItem;
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CreatePortingPhoneNumberExtensionExtensionRange {
+    /// Specifies the end of the extension range for this porting phone number extension.
+    pub end_at: i64,
+    /// Specifies the start of the extension range for this porting phone number extension.
+    pub start_at: i64,
+}
+
+impl CreatePortingPhoneNumberExtensionExtensionRange {
+    /// A value with its required members (`end_at`, `start_at`) and no optional one.
+    pub fn new(end_at: impl Into<i64>, start_at: impl Into<i64>) -> Self {
+        Self {
+            end_at: end_at.into(),
+            start_at: start_at.into(),
+        }
+    }
+}
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingPhoneNumberExtensionResponse {
-    pub data: Option<PortingPhoneNumberExtension>,
-}
-
-crate::codec::optional_fields!(
-    CreatePortingPhoneNumberExtensionResponse { "data" => data }
-);
-
-impl crate::shape::Shaped for CreatePortingPhoneNumberExtensionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePortingPhoneNumberExtensionResponse",
-                &[crate::shape::field::<Option<PortingPhoneNumberExtension>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePortingPhoneNumberExtensionResponse = PortingPhoneNumberExtensionResponse;
 
 /// The parameters for generating a new porting related report.
 ///
@@ -602,38 +675,19 @@ impl CreatePortingReport {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortingReport/content/application~1json/schema/properties/report_type`
-pub type CreatePortingReportReportType = PortingReportReportType;
+pub type CreatePortingReportReportType = ReportType;
 
 /// Spec: `#/paths/~1porting~1reports/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePortingReportResponse {
-    pub data: Option<PortingReport>,
-}
-
-crate::codec::optional_fields!(CreatePortingReportResponse { "data" => data });
-
-impl crate::shape::Shaped for CreatePortingReportResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePortingReportResponse",
-                &[crate::shape::field::<Option<PortingReport>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePortingReportResponse = PortingReportResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeletePortingAssociatedPhoneNumberResponse = CreatePortingAssociatedPhoneNumberResponse;
+pub type DeletePortingAssociatedPhoneNumberResponse = PortingAssociatedPhoneNumberResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeletePortingPhoneNumberBlockResponse = CreatePortingPhoneNumberBlockResponse;
+pub type DeletePortingPhoneNumberBlockResponse = PortingPhoneNumberBlockResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeletePortingPhoneNumberExtensionResponse = CreatePortingPhoneNumberExtensionResponse;
+pub type DeletePortingPhoneNumberExtensionResponse = PortingPhoneNumberExtensionResponse;
 
 /// The parameters for generating a porting orders CSV report.
 ///
@@ -766,35 +820,13 @@ impl From<&str> for ExportPortingOrdersCsvReportFiltersStatusInItem {
 crate::codec::string_enum!(ExportPortingOrdersCsvReportFiltersStatusInItem);
 
 /// Spec: `#/paths/~1porting~1loa_configurations~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetLoaConfigurationResponse = CreateLoaConfigurationResponse;
+pub type GetLoaConfigurationResponse = LoaConfigurationResponse;
 
 /// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetPortingOrderResponse {
-    pub data: Option<PortingOrder>,
-    pub meta: Option<GetPortingOrderResponseMeta>,
-}
+pub type GetPortingOrderResponse = PortingOrderResponse;
 
-crate::codec::optional_fields!(
-    GetPortingOrderResponse { "data" => data, "meta" => meta }
-);
-
-impl crate::shape::Shaped for GetPortingOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetPortingOrderResponse",
-                &[
-                    crate::shape::field::<Option<PortingOrder>>("data"),
-                    crate::shape::field::<Option<GetPortingOrderResponseMeta>>("meta"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+/// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta`
+pub type GetPortingOrderResponseMeta = PortingOrderResponseMeta;
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1sub_request/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -819,10 +851,29 @@ impl crate::shape::Shaped for GetPortingOrderSubRequestResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/get/responses/200/content/application~1json/schema`
-pub type GetPortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPortingOrdersActivationJobResponse {
+    pub data: Option<PortingOrdersActivationJob>,
+}
+
+crate::codec::optional_fields!(GetPortingOrdersActivationJobResponse { "data" => data });
+
+impl crate::shape::Shaped for GetPortingOrdersActivationJobResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPortingOrdersActivationJobResponse",
+                &[crate::shape::field::<Option<PortingOrdersActivationJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1porting~1reports~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetPortingReportResponse = CreatePortingReportResponse;
+pub type GetPortingReportResponse = PortingReportResponse;
 
 /// Spec: `#/components/schemas/GetSubRequestByPortingOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -904,7 +955,46 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema/properties/document_type/items`
-pub type ListAdditionalDocumentsFilterDocumentTypeItem = PortingAdditionalDocumentDocumentType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAdditionalDocumentsFilterDocumentTypeItem {
+    /// `loa`
+    Loa,
+    /// `invoice`
+    Invoice,
+    /// `csr`
+    Csr,
+    /// `other`
+    Other,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListAdditionalDocumentsFilterDocumentTypeItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Loa => "loa",
+            Self::Invoice => "invoice",
+            Self::Csr => "csr",
+            Self::Other => "other",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListAdditionalDocumentsFilterDocumentTypeItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "loa" => Self::Loa,
+            "invoice" => Self::Invoice,
+            "csr" => Self::Csr,
+            "other" => Self::Other,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListAdditionalDocumentsFilterDocumentTypeItem);
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -937,7 +1027,49 @@ impl crate::shape::Shaped for ListAdditionalDocumentsResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
-pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListAdditionalDocumentsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListAdditionalDocumentsSortValue>,
+}
+
+crate::codec::optional_fields!(ListAdditionalDocumentsSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListAdditionalDocumentsSortValue {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListAdditionalDocumentsSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListAdditionalDocumentsSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListAdditionalDocumentsSortValue);
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1allowed_foc_windows/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1142,7 +1274,49 @@ impl crate::shape::Shaped for ListPhoneNumberConfigurationsResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema`
-pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPhoneNumberConfigurationsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListPhoneNumberConfigurationsSortValue>,
+}
+
+crate::codec::optional_fields!(ListPhoneNumberConfigurationsSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPhoneNumberConfigurationsSortValue {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPhoneNumberConfigurationsSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPhoneNumberConfigurationsSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPhoneNumberConfigurationsSortValue);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1197,7 +1371,50 @@ crate::codec::string_enum!(ListPortingActionRequirementsFilterActionType);
 /// Filter action requirements by status
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/2/schema/properties/status`
-pub type ListPortingActionRequirementsFilterStatus = PortingActionRequirementStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingActionRequirementsFilterStatus {
+    /// `created`
+    Created,
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// `cancelled`
+    Cancelled,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingActionRequirementsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingActionRequirementsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            "cancelled" => Self::Cancelled,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingActionRequirementsFilterStatus);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1297,7 +1514,38 @@ crate::codec::optional_fields!(
 /// Filter results by action type
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/2/schema/properties/action`
-pub type ListPortingAssociatedPhoneNumbersFilterAction = PortingAssociatedPhoneNumberAction;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingAssociatedPhoneNumbersFilterAction {
+    /// `keep`
+    Keep,
+    /// `disconnect`
+    Disconnect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingAssociatedPhoneNumbersFilterAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Keep => "keep",
+            Self::Disconnect => "disconnect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingAssociatedPhoneNumbersFilterAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "keep" => Self::Keep,
+            "disconnect" => Self::Disconnect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingAssociatedPhoneNumbersFilterAction);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1340,6 +1588,11 @@ crate::codec::optional_fields!(
     ListPortingAssociatedPhoneNumbersSort { "value" => value }
 );
 
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value`
+pub type ListPortingAssociatedPhoneNumbersSortValue = SortValue;
+
 /// Spec: `#/paths/~1porting~1events/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingEventsFilter {
@@ -1359,7 +1612,17 @@ crate::codec::optional_fields!(
 /// Created at date range filtering operations
 ///
 /// Spec: `#/paths/~1porting~1events/get/parameters/1/schema/properties/created_at`
-pub type ListPortingEventsFilterCreatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingEventsFilterCreatedAt {
+    /// Filter by created at greater than or equal to.
+    pub gte: Option<String>,
+    /// Filter by created at less than or equal to.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingEventsFilterCreatedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Filter by event type.
 ///
@@ -1578,7 +1841,18 @@ crate::codec::optional_fields!(
 /// FOC datetime range filtering operations
 ///
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings/properties/foc_datetime_requested`
-pub type ListPortingOrdersFilterActivationSettingsFocDatetimeRequested = CustomerServiceRecordFilterConsolidatedCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterActivationSettingsFocDatetimeRequested {
+    /// Filter results by foc date later than this value
+    pub gt: Option<String>,
+    /// Filter results by foc date earlier than this value
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilterActivationSettingsFocDatetimeRequested { "gt" => gt, "lt" =>
+    lt }
+);
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/end_user`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1630,7 +1904,15 @@ crate::codec::optional_fields!(
 /// Phone number pattern filtering operations
 ///
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers/properties/phone_number`
-pub type ListPortingOrdersFilterPhoneNumbersPhoneNumber = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingOrdersFilterPhoneNumbersPhoneNumber {
+    /// Filter results by full or partial phone_number
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingOrdersFilterPhoneNumbersPhoneNumber { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1porting_orders/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1750,7 +2032,18 @@ impl crate::shape::Shaped for ListPortingPhoneNumberBlocksResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema`
-pub type ListPortingPhoneNumberBlocksSort = ListPortingAssociatedPhoneNumbersSort;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingPhoneNumberBlocksSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+    pub value: Option<ListPortingPhoneNumberBlocksSortValue>,
+}
+
+crate::codec::optional_fields!(ListPortingPhoneNumberBlocksSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema/properties/value`
+pub type ListPortingPhoneNumberBlocksSortValue = SortValue;
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1795,7 +2088,20 @@ impl crate::shape::Shaped for ListPortingPhoneNumberExtensionsResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema`
-pub type ListPortingPhoneNumberExtensionsSort = ListPortingAssociatedPhoneNumbersSort;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListPortingPhoneNumberExtensionsSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+    pub value: Option<ListPortingPhoneNumberExtensionsSortValue>,
+}
+
+crate::codec::optional_fields!(
+    ListPortingPhoneNumberExtensionsSort { "value" => value }
+);
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema/properties/value`
+pub type ListPortingPhoneNumberExtensionsSortValue = SortValue;
 
 /// Spec: `#/paths/~1porting_phone_numbers/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1811,7 +2117,62 @@ crate::codec::optional_fields!(
 /// Filter results by porting order status
 ///
 /// Spec: `#/paths/~1porting_phone_numbers/get/parameters/1/schema/properties/porting_order_status`
-pub type ListPortingPhoneNumbersFilterPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingPhoneNumbersFilterPortingOrderStatus {
+    /// `draft`
+    Draft,
+    /// `in-process`
+    InProcess,
+    /// `submitted`
+    Submitted,
+    /// `exception`
+    Exception,
+    /// `foc-date-confirmed`
+    FocDateConfirmed,
+    /// `cancel-pending`
+    CancelPending,
+    /// `ported`
+    Ported,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingPhoneNumbersFilterPortingOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::InProcess => "in-process",
+            Self::Submitted => "submitted",
+            Self::Exception => "exception",
+            Self::FocDateConfirmed => "foc-date-confirmed",
+            Self::CancelPending => "cancel-pending",
+            Self::Ported => "ported",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingPhoneNumbersFilterPortingOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "in-process" => Self::InProcess,
+            "submitted" => Self::Submitted,
+            "exception" => Self::Exception,
+            "foc-date-confirmed" => Self::FocDateConfirmed,
+            "cancel-pending" => Self::CancelPending,
+            "ported" => Self::Ported,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingPhoneNumbersFilterPortingOrderStatus);
 
 /// Spec: `#/paths/~1porting_phone_numbers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1857,12 +2218,43 @@ crate::codec::optional_fields!(
 /// Filter reports of a specific type
 ///
 /// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema/properties/report_type`
-pub type ListPortingReportsFilterReportType = PortingReportReportType;
+pub type ListPortingReportsFilterReportType = ReportType;
 
 /// Filter reports of a specific status
 ///
 /// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema/properties/status`
-pub type ListPortingReportsFilterStatus = PortingReportStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListPortingReportsFilterStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListPortingReportsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListPortingReportsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListPortingReportsFilterStatus);
 
 /// Spec: `#/paths/~1porting~1reports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1952,7 +2344,71 @@ impl crate::shape::Shaped for ListVerificationCodesResponse {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema`
-pub type ListVerificationCodesSort = ListCustomerServiceRecordsSort;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListVerificationCodesSort {
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub value: Option<ListVerificationCodesSortValue>,
+}
+
+crate::codec::optional_fields!(ListVerificationCodesSort { "value" => value });
+
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+///
+/// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListVerificationCodesSortValue {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    MinusCreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListVerificationCodesSortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::MinusCreatedAt => "-created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListVerificationCodesSortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::MinusCreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListVerificationCodesSortValue);
+
+/// Spec: `#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoaConfigurationResponse {
+    pub data: Option<PortingLoaConfiguration>,
+}
+
+crate::codec::optional_fields!(LoaConfigurationResponse { "data" => data });
+
+impl crate::shape::Shaped for LoaConfigurationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LoaConfigurationResponse",
+                &[crate::shape::field::<Option<PortingLoaConfiguration>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Specifies whether Telnyx is able to confirm portability this number in the United States & Canada. International phone numbers are provisional by default.
 ///
@@ -2417,6 +2873,28 @@ impl From<&str> for PortingAssociatedPhoneNumberPhoneNumberType {
 
 crate::codec::string_enum!(PortingAssociatedPhoneNumberPhoneNumberType);
 
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingAssociatedPhoneNumberResponse {
+    pub data: Option<PortingAssociatedPhoneNumber>,
+}
+
+crate::codec::optional_fields!(PortingAssociatedPhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for PortingAssociatedPhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingAssociatedPhoneNumberResponse",
+                &[crate::shape::field::<Option<PortingAssociatedPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/PortingEvent`
 #[derive(Debug, Clone, PartialEq)]
 pub enum PortingEvent {
@@ -2619,42 +3097,7 @@ impl crate::shape::Shaped for PortingEventDeletedPayload {
 }
 
 /// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventDeletedPayloadAvailableNotificationMethodsItem {
-    /// `email`
-    Email,
-    /// `webhook`
-    Webhook,
-    /// `webhook_v1`
-    WebhookV1,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingEventDeletedPayloadAvailableNotificationMethodsItem {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::Webhook => "webhook",
-            Self::WebhookV1 => "webhook_v1",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingEventDeletedPayloadAvailableNotificationMethodsItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "email" => Self::Email,
-            "webhook" => Self::Webhook,
-            "webhook_v1" => Self::WebhookV1,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingEventDeletedPayloadAvailableNotificationMethodsItem);
+pub type PortingEventDeletedPayloadAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -2732,6 +3175,42 @@ impl crate::shape::Shaped for PortingEventDeletedPayloadPayload {
     };
 }
 
+/// The status of the payload generation.
+///
+/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/payload_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventDeletedPayloadPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventDeletedPayloadPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventDeletedPayloadPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventDeletedPayloadPayloadStatus);
+
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingEventMessagingChangedPayload {
@@ -2802,7 +3281,7 @@ impl crate::shape::Shaped for PortingEventMessagingChangedPayload {
 }
 
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/available_notification_methods/items`
-pub type PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+pub type PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -2883,69 +3362,41 @@ impl crate::shape::Shaped for PortingEventMessagingChangedPayloadPayload {
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging`
 pub type PortingEventMessagingChangedPayloadPayloadMessaging = PortingOrderMessaging;
 
-/// Indicates the messaging port status of the porting order.
+/// The status of the payload generation.
 ///
-/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status`
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload_status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
-    /// `not_applicable`
-    NotApplicable,
-    /// `pending`
-    Pending,
-    /// `activating`
-    Activating,
-    /// `exception`
-    Exception,
-    /// `canceled`
-    Canceled,
-    /// `partial_port_complete`
-    PartialPortComplete,
-    /// `ported`
-    Ported,
+pub enum PortingEventMessagingChangedPayloadPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
+impl PortingEventMessagingChangedPayloadPayloadStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::NotApplicable => "not_applicable",
-            Self::Pending => "pending",
-            Self::Activating => "activating",
-            Self::Exception => "exception",
-            Self::Canceled => "canceled",
-            Self::PartialPortComplete => "partial_port_complete",
-            Self::Ported => "ported",
+            Self::Created => "created",
+            Self::Completed => "completed",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str>
-for PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus {
+impl From<&str> for PortingEventMessagingChangedPayloadPayloadStatus {
     fn from(value: &str) -> Self {
         match value {
-            "not_applicable" => Self::NotApplicable,
-            "pending" => Self::Pending,
-            "activating" => Self::Activating,
-            "exception" => Self::Exception,
-            "canceled" => Self::Canceled,
-            "partial_port_complete" => Self::PartialPortComplete,
-            "ported" => Self::Ported,
+            "created" => Self::Created,
+            "completed" => Self::Completed,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(
-    PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus
-);
-
-/// The status of the payload generation.
-///
-/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload_status`
-pub type PortingEventMessagingChangedPayloadPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+crate::codec::string_enum!(PortingEventMessagingChangedPayloadPayloadStatus);
 
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3017,7 +3468,7 @@ impl crate::shape::Shaped for PortingEventNewCommentEvent {
 }
 
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/available_notification_methods/items`
-pub type PortingEventNewCommentEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+pub type PortingEventNewCommentEventAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -3176,7 +3627,38 @@ crate::codec::string_enum!(PortingEventNewCommentEventPayloadCommentUserType);
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload_status`
-pub type PortingEventNewCommentEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventNewCommentEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventNewCommentEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventNewCommentEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventNewCommentEventPayloadStatus);
 
 /// Spec: `#/components/schemas/PortingEventSplitEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3246,7 +3728,7 @@ impl crate::shape::Shaped for PortingEventSplitEvent {
 }
 
 /// Spec: `#/components/schemas/PortingEventSplitEvent/properties/available_notification_methods/items`
-pub type PortingEventSplitEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+pub type PortingEventSplitEventAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -3333,7 +3815,38 @@ pub type PortingEventSplitEventPayloadPortingPhoneNumbersItem = AcceptSuggestion
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload_status`
-pub type PortingEventSplitEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventSplitEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventSplitEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventSplitEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventSplitEventPayloadStatus);
 
 /// The new porting order that the phone numbers was moved to.
 ///
@@ -3410,7 +3923,7 @@ impl crate::shape::Shaped for PortingEventStatusChangedEvent {
 }
 
 /// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/available_notification_methods/items`
-pub type PortingEventStatusChangedEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+pub type PortingEventStatusChangedEventAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -3492,7 +4005,38 @@ impl crate::shape::Shaped for PortingEventStatusChangedEventPayload {
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/payload_status`
-pub type PortingEventStatusChangedEventPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventStatusChangedEventPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventStatusChangedEventPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventStatusChangedEventPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventStatusChangedEventPayloadStatus);
 
 /// Spec: `#/components/schemas/PortingEventWithoutWebhook`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3561,7 +4105,7 @@ impl crate::shape::Shaped for PortingEventWithoutWebhook {
 }
 
 /// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/available_notification_methods/items`
-pub type PortingEventWithoutWebhookAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
+pub type PortingEventWithoutWebhookAvailableNotificationMethodsItem = AvailableNotificationMethodsItem;
 
 /// Identifies the event type
 ///
@@ -3606,7 +4150,38 @@ crate::codec::string_enum!(PortingEventWithoutWebhookEventType);
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/payload_status`
-pub type PortingEventWithoutWebhookPayloadStatus = PortingEventDeletedPayloadPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingEventWithoutWebhookPayloadStatus {
+    /// `created`
+    Created,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingEventWithoutWebhookPayloadStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingEventWithoutWebhookPayloadStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "created" => Self::Created,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingEventWithoutWebhookPayloadStatus);
 
 /// Spec: `#/components/schemas/PortingLOAConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4300,15 +4875,145 @@ impl<'de> serde::Deserialize<'de> for PortingOrderFilterConsolidatedStatus {
 /// Filter by single status
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status/oneOf/0`
-pub type PortingOrderFilterConsolidatedStatusVariant1 = ExportPortingOrdersCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderFilterConsolidatedStatusVariant1 {
+    /// `draft`
+    Draft,
+    /// `in-process`
+    InProcess,
+    /// `submitted`
+    Submitted,
+    /// `exception`
+    Exception,
+    /// `foc-date-confirmed`
+    FocDateConfirmed,
+    /// `cancel-pending`
+    CancelPending,
+    /// `ported`
+    Ported,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderFilterConsolidatedStatusVariant1 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::InProcess => "in-process",
+            Self::Submitted => "submitted",
+            Self::Exception => "exception",
+            Self::FocDateConfirmed => "foc-date-confirmed",
+            Self::CancelPending => "cancel-pending",
+            Self::Ported => "ported",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderFilterConsolidatedStatusVariant1 {
+    fn from(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "in-process" => Self::InProcess,
+            "submitted" => Self::Submitted,
+            "exception" => Self::Exception,
+            "foc-date-confirmed" => Self::FocDateConfirmed,
+            "cancel-pending" => Self::CancelPending,
+            "ported" => Self::Ported,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderFilterConsolidatedStatusVariant1);
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status/oneOf/1/items`
-pub type PortingOrderFilterConsolidatedStatusVariant2Item = ExportPortingOrdersCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderFilterConsolidatedStatusVariant2Item {
+    /// `draft`
+    Draft,
+    /// `in-process`
+    InProcess,
+    /// `submitted`
+    Submitted,
+    /// `exception`
+    Exception,
+    /// `foc-date-confirmed`
+    FocDateConfirmed,
+    /// `cancel-pending`
+    CancelPending,
+    /// `ported`
+    Ported,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderFilterConsolidatedStatusVariant2Item {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::InProcess => "in-process",
+            Self::Submitted => "submitted",
+            Self::Exception => "exception",
+            Self::FocDateConfirmed => "foc-date-confirmed",
+            Self::CancelPending => "cancel-pending",
+            Self::Ported => "ported",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderFilterConsolidatedStatusVariant2Item {
+    fn from(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "in-process" => Self::InProcess,
+            "submitted" => Self::Submitted,
+            "exception" => Self::Exception,
+            "foc-date-confirmed" => Self::FocDateConfirmed,
+            "cancel-pending" => Self::CancelPending,
+            "ported" => Self::Ported,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderFilterConsolidatedStatusVariant2Item);
 
 /// Filter results by support key(s). Originally: filter\[support_key\]\[eq\], filter\[support_key\]\[in\]\[\]
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/support_key`
-pub type PortingOrderFilterConsolidatedSupportKey = CallRequestTo;
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum PortingOrderFilterConsolidatedSupportKey {
+    String(String),
+    StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for PortingOrderFilterConsolidatedSupportKey {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "PortingOrderFilterConsolidatedSupportKey",
+            &[
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
+            ],
+        )
+    }
+}
 
 /// Information about messaging porting process.
 ///
@@ -4355,7 +5060,7 @@ impl crate::shape::Shaped for PortingOrderMessaging {
 /// The current status of the messaging porting.
 ///
 /// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
-pub type PortingOrderMessagingMessagingPortStatus = PortingEventMessagingChangedPayloadPayloadMessagingMessagingPortStatus;
+pub type PortingOrderMessagingMessagingPortStatus = MessagingMessagingPortStatus;
 
 /// Spec: `#/components/schemas/PortingOrderMisc`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4397,10 +5102,51 @@ impl crate::shape::Shaped for PortingOrderMisc {
 /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
 ///
 /// Spec: `#/components/schemas/PortingOrderMisc/properties/remaining_numbers_action`
-pub type PortingOrderMiscRemainingNumbersAction = PortingAssociatedPhoneNumberAction;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderMiscRemainingNumbersAction {
+    /// `keep`
+    Keep,
+    /// `disconnect`
+    Disconnect,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderMiscRemainingNumbersAction {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Keep => "keep",
+            Self::Disconnect => "disconnect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderMiscRemainingNumbersAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "keep" => Self::Keep,
+            "disconnect" => Self::Disconnect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderMiscRemainingNumbersAction);
 
 /// Spec: `#/paths/~1porting~1events/get/parameters/0/schema`
-pub type PortingOrderPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingOrderPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    PortingOrderPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/PortingOrderPhoneNumberConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4450,7 +5196,54 @@ impl crate::shape::Shaped for PortingOrderPhoneNumberConfiguration {
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingOrder/properties/phone_number_type`
-pub type PortingOrderPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingOrderPhoneNumberType {
+    /// `landline`
+    Landline,
+    /// `local`
+    Local,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `toll_free`
+    TollFree,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingOrderPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Landline => "landline",
+            Self::Local => "local",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::TollFree => "toll_free",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingOrderPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "landline" => Self::Landline,
+            "local" => Self::Local,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "toll_free" => Self::TollFree,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingOrderPhoneNumberType);
 
 /// Spec: `#/components/schemas/PortingOrderRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4651,6 +5444,32 @@ impl From<&str> for PortingOrderRequirementFieldType {
 }
 
 crate::codec::string_enum!(PortingOrderRequirementFieldType);
+
+/// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingOrderResponse {
+    pub data: Option<PortingOrder>,
+    pub meta: Option<GetPortingOrderResponseMeta>,
+}
+
+crate::codec::optional_fields!(PortingOrderResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for PortingOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderResponse",
+                &[
+                    crate::shape::field::<Option<PortingOrder>>("data"),
+                    crate::shape::field::<Option<GetPortingOrderResponseMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/PortingOrderSharingToken`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4994,7 +5813,35 @@ impl From<&str> for PortingOrdersActivationJobActivationType {
 crate::codec::string_enum!(PortingOrdersActivationJobActivationType);
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob/properties/activation_windows/items`
-pub type PortingOrdersActivationJobActivationWindowsItem = PortingAssociatedPhoneNumberPhoneNumberRange;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingOrdersActivationJobActivationWindowsItem {
+    /// ISO 8601 formatted date indicating when the activation window ends
+    pub end_at: Option<String>,
+    /// ISO 8601 formatted date indicating when the activation window starts
+    pub start_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingOrdersActivationJobActivationWindowsItem { "end_at" => end_at, "start_at" =>
+    start_at }
+);
+
+impl crate::shape::Shaped for PortingOrdersActivationJobActivationWindowsItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrdersActivationJobActivationWindowsItem",
+                &[
+                    crate::shape::field::<Option<String>>("end_at"),
+                    crate::shape::field::<Option<String>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Specifies the status of this activation job
 ///
@@ -5425,17 +6272,142 @@ impl crate::shape::Shaped for PortingPhoneNumberBlock {
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
-pub type PortingPhoneNumberBlockActivationRangesItem = PortingAssociatedPhoneNumberPhoneNumberRange;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingPhoneNumberBlockActivationRangesItem {
+    /// Specifies the end of the activation range. It must be no more than the end of the phone number range.
+    pub end_at: Option<String>,
+    /// Specifies the start of the activation range. Must be greater or equal the start of the phone number range.
+    pub start_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingPhoneNumberBlockActivationRangesItem { "end_at" => end_at, "start_at" =>
+    start_at }
+);
+
+impl crate::shape::Shaped for PortingPhoneNumberBlockActivationRangesItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberBlockActivationRangesItem",
+                &[
+                    crate::shape::field::<Option<String>>("end_at"),
+                    crate::shape::field::<Option<String>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Specifies the phone number range for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_range`
-pub type PortingPhoneNumberBlockPhoneNumberRange = PortingAssociatedPhoneNumberPhoneNumberRange;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingPhoneNumberBlockPhoneNumberRange {
+    /// Specifies the end of the phone number range for this porting phone number block.
+    pub end_at: Option<String>,
+    /// Specifies the start of the phone number range for this porting phone number block.
+    pub start_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    PortingPhoneNumberBlockPhoneNumberRange { "end_at" => end_at, "start_at" => start_at
+    }
+);
+
+impl crate::shape::Shaped for PortingPhoneNumberBlockPhoneNumberRange {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberBlockPhoneNumberRange",
+                &[
+                    crate::shape::field::<Option<String>>("end_at"),
+                    crate::shape::field::<Option<String>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Specifies the phone number type for this porting phone number block.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/phone_number_type`
-pub type PortingPhoneNumberBlockPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingPhoneNumberBlockPhoneNumberType {
+    /// `landline`
+    Landline,
+    /// `local`
+    Local,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `toll_free`
+    TollFree,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingPhoneNumberBlockPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Landline => "landline",
+            Self::Local => "local",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::TollFree => "toll_free",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingPhoneNumberBlockPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "landline" => Self::Landline,
+            "local" => Self::Local,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "toll_free" => Self::TollFree,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingPhoneNumberBlockPhoneNumberType);
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingPhoneNumberBlockResponse {
+    pub data: Option<PortingPhoneNumberBlock>,
+}
+
+crate::codec::optional_fields!(PortingPhoneNumberBlockResponse { "data" => data });
+
+impl crate::shape::Shaped for PortingPhoneNumberBlockResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberBlockResponse",
+                &[crate::shape::field::<Option<PortingPhoneNumberBlock>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/PortingPhoneNumberConfiguration`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5567,17 +6539,169 @@ impl crate::shape::Shaped for PortingPhoneNumberExtensionActivationRangesItem {
 /// Specifies the extension range for this porting phone number extension.
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/extension_range`
-pub type PortingPhoneNumberExtensionExtensionRange = PortingPhoneNumberExtensionActivationRangesItem;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingPhoneNumberExtensionExtensionRange {
+    /// Specifies the end of the extension range for this porting phone number extension.
+    pub end_at: Option<i64>,
+    /// Specifies the start of the extension range for this porting phone number extension.
+    pub start_at: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    PortingPhoneNumberExtensionExtensionRange { "end_at" => end_at, "start_at" =>
+    start_at }
+);
+
+impl crate::shape::Shaped for PortingPhoneNumberExtensionExtensionRange {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberExtensionExtensionRange",
+                &[
+                    crate::shape::field::<Option<i64>>("end_at"),
+                    crate::shape::field::<Option<i64>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingPhoneNumberExtensionResponse {
+    pub data: Option<PortingPhoneNumberExtension>,
+}
+
+crate::codec::optional_fields!(PortingPhoneNumberExtensionResponse { "data" => data });
+
+impl crate::shape::Shaped for PortingPhoneNumberExtensionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberExtensionResponse",
+                &[crate::shape::field::<Option<PortingPhoneNumberExtension>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumber/properties/phone_number_type`
-pub type PortingPhoneNumberPhoneNumberType = PortingAssociatedPhoneNumberPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingPhoneNumberPhoneNumberType {
+    /// `landline`
+    Landline,
+    /// `local`
+    Local,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// `toll_free`
+    TollFree,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingPhoneNumberPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Landline => "landline",
+            Self::Local => "local",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::TollFree => "toll_free",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingPhoneNumberPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "landline" => Self::Landline,
+            "local" => Self::Local,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            "toll_free" => Self::TollFree,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingPhoneNumberPhoneNumberType);
 
 /// The current status of the porting order
 ///
 /// Spec: `#/components/schemas/PortingPhoneNumber/properties/porting_order_status`
-pub type PortingPhoneNumberPortingOrderStatus = ExportPortingOrdersCsvReportFiltersStatusInItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PortingPhoneNumberPortingOrderStatus {
+    /// `draft`
+    Draft,
+    /// `in-process`
+    InProcess,
+    /// `submitted`
+    Submitted,
+    /// `exception`
+    Exception,
+    /// `foc-date-confirmed`
+    FocDateConfirmed,
+    /// `cancel-pending`
+    CancelPending,
+    /// `ported`
+    Ported,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PortingPhoneNumberPortingOrderStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::InProcess => "in-process",
+            Self::Submitted => "submitted",
+            Self::Exception => "exception",
+            Self::FocDateConfirmed => "foc-date-confirmed",
+            Self::CancelPending => "cancel-pending",
+            Self::Ported => "ported",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PortingPhoneNumberPortingOrderStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "draft" => Self::Draft,
+            "in-process" => Self::InProcess,
+            "submitted" => Self::Submitted,
+            "exception" => Self::Exception,
+            "foc-date-confirmed" => Self::FocDateConfirmed,
+            "cancel-pending" => Self::CancelPending,
+            "ported" => Self::Ported,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PortingPhoneNumberPortingOrderStatus);
 
 /// The current status of the requirements in a INTL porting order
 ///
@@ -5679,34 +6803,65 @@ impl crate::shape::Shaped for PortingReport {
 /// Identifies the type of report
 ///
 /// Spec: `#/components/schemas/PortingReport/properties/report_type`
+pub type PortingReportReportType = ReportType;
+
+/// Spec: `#/paths/~1porting~1reports/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortingReportResponse {
+    pub data: Option<PortingReport>,
+}
+
+crate::codec::optional_fields!(PortingReportResponse { "data" => data });
+
+impl crate::shape::Shaped for PortingReportResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingReportResponse",
+                &[crate::shape::field::<Option<PortingReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// The current status of the report generation.
+///
+/// Spec: `#/components/schemas/PortingReport/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingReportReportType {
-    /// `export_porting_orders_csv`
-    ExportPortingOrdersCsv,
+pub enum PortingReportStatus {
+    /// `pending`
+    Pending,
+    /// `completed`
+    Completed,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl PortingReportReportType {
+impl PortingReportStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::ExportPortingOrdersCsv => "export_porting_orders_csv",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for PortingReportReportType {
+impl From<&str> for PortingReportStatus {
     fn from(value: &str) -> Self {
         match value {
-            "export_porting_orders_csv" => Self::ExportPortingOrdersCsv,
+            "pending" => Self::Pending,
+            "completed" => Self::Completed,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(PortingReportReportType);
+crate::codec::string_enum!(PortingReportStatus);
 
 /// Spec: `#/components/schemas/PortingUKCarrier`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5802,6 +6957,38 @@ impl crate::shape::Shaped for PortingVerificationCode {
     };
 }
 
+/// Identifies the type of report
+///
+/// Spec: `#/components/schemas/PortingReport/properties/report_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReportType {
+    /// `export_porting_orders_csv`
+    ExportPortingOrdersCsv,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ReportType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExportPortingOrdersCsv => "export_porting_orders_csv",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ReportType {
+    fn from(value: &str) -> Self {
+        match value {
+            "export_porting_orders_csv" => Self::ExportPortingOrdersCsv,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ReportType);
+
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendPortingVerificationCodes {
@@ -5815,7 +7002,38 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
-pub type SendPortingVerificationCodesVerificationMethod = CreatedVerificationCodesResponseDataItemType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendPortingVerificationCodesVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `call`
+    Call,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SendPortingVerificationCodesVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SendPortingVerificationCodesVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "call" => Self::Call,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SendPortingVerificationCodesVerificationMethod);
 
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5834,7 +7052,38 @@ crate::codec::optional_fields!(
 /// The permissions the token will have
 ///
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema/properties/permissions`
-pub type SharePortingOrderPermissions = PortingOrderSharingTokenPermissionsItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SharePortingOrderPermissions {
+    /// `porting_order.document.read`
+    PortingOrderDocumentRead,
+    /// `porting_order.document.update`
+    PortingOrderDocumentUpdate,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SharePortingOrderPermissions {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PortingOrderDocumentRead => "porting_order.document.read",
+            Self::PortingOrderDocumentUpdate => "porting_order.document.update",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SharePortingOrderPermissions {
+    fn from(value: &str) -> Self {
+        match value {
+            "porting_order.document.read" => Self::PortingOrderDocumentRead,
+            "porting_order.document.update" => Self::PortingOrderDocumentUpdate,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SharePortingOrderPermissions);
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1share/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5880,8 +7129,44 @@ impl crate::shape::Shaped for ShowPortingEventResponse {
     };
 }
 
+/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
+///
+/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortValue {
+    /// `-created_at`
+    MinusCreatedAt,
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortValue {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MinusCreatedAt => "-created_at",
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortValue {
+    fn from(value: &str) -> Self {
+        match value {
+            "-created_at" => Self::MinusCreatedAt,
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortValue);
+
 /// Spec: `#/paths/~1porting~1loa_configurations~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateLoaConfigurationResponse = CreateLoaConfigurationResponse;
+pub type UpdateLoaConfigurationResponse = LoaConfigurationResponse;
 
 /// UpdatePortingOrder
 ///
@@ -5962,7 +7247,7 @@ impl UpdatePortingOrderRequirement {
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdatePortingOrderResponse = GetPortingOrderResponse;
+pub type UpdatePortingOrderResponse = PortingOrderResponse;
 
 /// Spec: `#/components/requestBodies/UpdatePortingOrdersActivationJob/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -5976,7 +7261,28 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/patch/responses/200/content/application~1json/schema`
-pub type UpdatePortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdatePortingOrdersActivationJobResponse {
+    pub data: Option<PortingOrdersActivationJob>,
+}
+
+crate::codec::optional_fields!(
+    UpdatePortingOrdersActivationJobResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for UpdatePortingOrdersActivationJobResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdatePortingOrdersActivationJobResponse",
+                &[crate::shape::field::<Option<PortingOrdersActivationJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

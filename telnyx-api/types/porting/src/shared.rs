@@ -13,22 +13,78 @@ pub struct CreatePortingOrderComment {
 
 crate::codec::optional_fields!(CreatePortingOrderComment { "body" => body });
 
+/// Indicates the messaging port status of the porting order.
+///
+/// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/payload/properties/messaging/properties/messaging_port_status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessagingMessagingPortStatus {
+    /// `not_applicable`
+    NotApplicable,
+    /// `pending`
+    Pending,
+    /// `activating`
+    Activating,
+    /// `exception`
+    Exception,
+    /// `canceled`
+    Canceled,
+    /// `partial_port_complete`
+    PartialPortComplete,
+    /// `ported`
+    Ported,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MessagingMessagingPortStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotApplicable => "not_applicable",
+            Self::Pending => "pending",
+            Self::Activating => "activating",
+            Self::Exception => "exception",
+            Self::Canceled => "canceled",
+            Self::PartialPortComplete => "partial_port_complete",
+            Self::Ported => "ported",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MessagingMessagingPortStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "not_applicable" => Self::NotApplicable,
+            "pending" => Self::Pending,
+            "activating" => Self::Activating,
+            "exception" => Self::Exception,
+            "canceled" => Self::Canceled,
+            "partial_port_complete" => Self::PartialPortComplete,
+            "ported" => Self::Ported,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MessagingMessagingPortStatus);
+
 /// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetPortingOrderResponseMeta {
+pub struct PortingOrderResponseMeta {
     /// Link to list all phone numbers
     pub phone_numbers_url: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    GetPortingOrderResponseMeta { "phone_numbers_url" => phone_numbers_url }
+    PortingOrderResponseMeta { "phone_numbers_url" => phone_numbers_url }
 );
 
-impl crate::shape::Shaped for GetPortingOrderResponseMeta {
+impl crate::shape::Shaped for PortingOrderResponseMeta {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetPortingOrderResponseMeta",
+                "PortingOrderResponseMeta",
                 &[crate::shape::field::<Option<String>>("phone_numbers_url")],
                 false,
             );
@@ -37,120 +93,3 @@ impl crate::shape::Shaped for GetPortingOrderResponseMeta {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListCustomerServiceRecordsSort {
-    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
-    pub value: Option<ListCustomerServiceRecordsSortValue>,
-}
-
-crate::codec::optional_fields!(ListCustomerServiceRecordsSort { "value" => value });
-
-/// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
-///
-/// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema/properties/value`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListPortingAssociatedPhoneNumbersSortValue {
-    /// `-created_at`
-    MinusCreatedAt,
-    /// `created_at`
-    CreatedAt,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ListPortingAssociatedPhoneNumbersSortValue {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MinusCreatedAt => "-created_at",
-            Self::CreatedAt => "created_at",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ListPortingAssociatedPhoneNumbersSortValue {
-    fn from(value: &str) -> Self {
-        match value {
-            "-created_at" => Self::MinusCreatedAt,
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ListPortingAssociatedPhoneNumbersSortValue);
-
-/// The status of the payload generation.
-///
-/// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/payload_status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingEventDeletedPayloadPayloadStatus {
-    /// `created`
-    Created,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingEventDeletedPayloadPayloadStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "created",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingEventDeletedPayloadPayloadStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "created" => Self::Created,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingEventDeletedPayloadPayloadStatus);
-
-/// The current status of the report generation.
-///
-/// Spec: `#/components/schemas/PortingReport/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PortingReportStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl PortingReportStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for PortingReportStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(PortingReportStatus);

@@ -148,6 +148,28 @@ impl AddressCreate {
     }
 }
 
+/// Spec: `#/paths/~1addresses/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AddressResponse {
+    pub data: Option<Address>,
+}
+
+crate::codec::optional_fields!(AddressResponse { "data" => data });
+
+impl crate::shape::Shaped for AddressResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AddressResponse",
+                &[crate::shape::field::<Option<Address>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressSuggestionResponse {
@@ -256,29 +278,10 @@ pub type BusinessName = String;
 pub type CountryCode2 = String;
 
 /// Spec: `#/paths/~1addresses/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateAddressResponse {
-    pub data: Option<Address>,
-}
-
-crate::codec::optional_fields!(CreateAddressResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateAddressResponse",
-                &[crate::shape::field::<Option<Address>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateAddressResponse = AddressResponse;
 
 /// Spec: `#/paths/~1addresses~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteAddressResponse = CreateAddressResponse;
+pub type DeleteAddressResponse = AddressResponse;
 
 /// Spec: `#/components/schemas/Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -339,6 +342,15 @@ crate::codec::optional_fields!(
     used_as_emergency }
 );
 
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/address_book`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedAddressBook {
+    /// If present, only returns results with the `address_book` flag equal to the given value.
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(FilterConsolidatedAddressBook { "eq" => eq });
+
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -361,6 +373,30 @@ impl<'de> serde::Deserialize<'de> for FilterConsolidatedCustomerReference {
         )
     }
 }
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedCustomerReferenceVariant2 {
+    /// Partial match for customer_reference. Matching is not case-sensitive.
+    pub contains: Option<String>,
+    /// Exact match for customer_reference.
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterConsolidatedCustomerReferenceVariant2 { "contains" => contains, "eq" => eq }
+);
+
+/// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/street_address`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterConsolidatedStreetAddress {
+    /// If present, addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterConsolidatedStreetAddress { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1addresses/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -394,7 +430,7 @@ impl crate::shape::Shaped for FindAddressesResponse {
 pub type FirstName = String;
 
 /// Spec: `#/paths/~1addresses~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetAddressResponse = CreateAddressResponse;
+pub type GetAddressResponse = AddressResponse;
 
 /// The last name associated with the address. An address must have either a first last name or a business name.
 ///
@@ -420,6 +456,52 @@ pub type PhoneNumber2 = String;
 ///
 /// Spec: `#/components/schemas/postal_code`
 pub type PostalCode = String;
+
+/// Spec: `#/paths/~1addresses/get/parameters/2/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortAddress {
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `business_name`
+    BusinessName,
+    /// `street_address`
+    StreetAddress,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortAddress {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::BusinessName => "business_name",
+            Self::StreetAddress => "street_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortAddress {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "business_name" => Self::BusinessName,
+            "street_address" => Self::StreetAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortAddress);
 
 /// The primary street address information about the address.
 ///
@@ -565,4 +647,35 @@ impl crate::shape::Shaped for ValidateAddressResult {
 /// Indicates whether an address is valid or invalid.
 ///
 /// Spec: `#/components/schemas/ValidateAddressResult/properties/result`
-pub type ValidateAddressResultResult = CallAiGatherEndedPayloadStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ValidateAddressResultResult {
+    /// `valid`
+    Valid,
+    /// `invalid`
+    Invalid,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ValidateAddressResultResult {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ValidateAddressResultResult {
+    fn from(value: &str) -> Self {
+        match value {
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ValidateAddressResultResult);

@@ -24,29 +24,10 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateDocumentResponse {
-    pub data: Option<DocServiceDocument>,
-}
-
-crate::codec::optional_fields!(CreateDocumentResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateDocumentResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateDocumentResponse",
-                &[crate::shape::field::<Option<DocServiceDocument>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateDocumentResponse = DocumentResponse;
 
 /// Spec: `#/paths/~1documents~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteDocumentResponse = CreateDocumentResponse;
+pub type DeleteDocumentResponse = DocumentResponse;
 
 /// Spec: `#/components/schemas/DocServiceDocument`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -274,6 +255,28 @@ impl From<&str> for DocServiceDocumentStatus {
 
 crate::codec::string_enum!(DocServiceDocumentStatus);
 
+/// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentResponse {
+    pub data: Option<DocServiceDocument>,
+}
+
+crate::codec::optional_fields!(DocumentResponse { "data" => data });
+
+impl crate::shape::Shaped for DocumentResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocumentResponse",
+                &[crate::shape::field::<Option<DocServiceDocument>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1document_links/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterDocumentLinksConsolidated {
@@ -302,13 +305,41 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/created_at`
-pub type FilterDocumentsConsolidatedCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterDocumentsConsolidatedCreatedAt {
+    /// Filter by created at greater than provided value.
+    pub gt: Option<String>,
+    /// Filter by created at less than provided value.
+    pub lt: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterDocumentsConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
+);
 
 /// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/customer_reference`
-pub type FilterDocumentsConsolidatedCustomerReference = CustomerServiceRecordFilterConsolidatedPhoneNumber;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterDocumentsConsolidatedCustomerReference {
+    /// Filter documents by a customer reference.
+    pub eq: Option<String>,
+    /// Filter documents by a list of customer references.
+    pub in_: Option<Vec<String>>,
+}
+
+crate::codec::optional_fields!(
+    FilterDocumentsConsolidatedCustomerReference { "eq" => eq, "in" => in_ }
+);
 
 /// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/filename`
-pub type FilterDocumentsConsolidatedFilename = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterDocumentsConsolidatedFilename {
+    /// Filter by string matching part of filename.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterDocumentsConsolidatedFilename { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1documents~1{id}~1download_link/get/responses/200/content/application~1json/schema`
 pub type GetDocumentDownloadLinkResponse = RcsDeeplinkResponse;
@@ -368,7 +399,7 @@ impl crate::shape::Shaped for ListDocumentsResponse {
 }
 
 /// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`
-pub type RetrieveDocumentResponse = CreateDocumentResponse;
+pub type RetrieveDocumentResponse = DocumentResponse;
 
 /// Spec: `#/paths/~1documents/get/parameters/1/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -421,4 +452,4 @@ impl From<&str> for SortDocumentsConsolidatedItem {
 crate::codec::string_enum!(SortDocumentsConsolidatedItem);
 
 /// Spec: `#/paths/~1documents~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateDocumentResponse = CreateDocumentResponse;
+pub type UpdateDocumentResponse = DocumentResponse;

@@ -26,10 +26,58 @@ crate::codec::optional_fields!(
     phone_number_type, "requirement_group_id" => requirement_group_id }
 );
 
+/// Action to check requirements for
+///
+/// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action`
+pub type ListRegulatoryRequirementsFilterAction = FilterAction;
+
 /// Phone number type to check requirements for
 ///
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/phone_number_type`
-pub type ListRegulatoryRequirementsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListRegulatoryRequirementsFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListRegulatoryRequirementsFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListRegulatoryRequirementsFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListRegulatoryRequirementsFilterPhoneNumberType);
 
 /// Spec: `#/paths/~1phone_numbers_regulatory_requirements/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -72,7 +72,50 @@ impl From<&str> for CreateRequirementGroupBodyAction {
 crate::codec::string_enum!(CreateRequirementGroupBodyAction);
 
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/phone_number_type`
-pub type CreateRequirementGroupBodyPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateRequirementGroupBodyPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateRequirementGroupBodyPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateRequirementGroupBodyPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateRequirementGroupBodyPhoneNumberType);
 
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/regulatory_requirements/items`
 pub type CreateRequirementGroupBodyRegulatoryRequirementsItem = UpdateRegulatoryRequirement;
@@ -101,17 +144,103 @@ crate::codec::optional_fields!(
 /// Filter requirement groups by action type
 ///
 /// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/action`
-pub type GetRequirementGroupsFilterAction = ListRegulatoryRequirementsFilterAction;
+pub type GetRequirementGroupsFilterAction = FilterAction;
 
 /// Filter requirement groups by phone number type.
 ///
 /// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/phone_number_type`
-pub type GetRequirementGroupsFilterPhoneNumberType = ListAvailablePhoneNumberBlocksFilterPhoneNumberType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetRequirementGroupsFilterPhoneNumberType {
+    /// `local`
+    Local,
+    /// `toll_free`
+    TollFree,
+    /// `mobile`
+    Mobile,
+    /// `national`
+    National,
+    /// `shared_cost`
+    SharedCost,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetRequirementGroupsFilterPhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::TollFree => "toll_free",
+            Self::Mobile => "mobile",
+            Self::National => "national",
+            Self::SharedCost => "shared_cost",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetRequirementGroupsFilterPhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "toll_free" => Self::TollFree,
+            "mobile" => Self::Mobile,
+            "national" => Self::National,
+            "shared_cost" => Self::SharedCost,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetRequirementGroupsFilterPhoneNumberType);
 
 /// Filter requirement groups by status
 ///
 /// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/status`
-pub type GetRequirementGroupsFilterStatus = RequirementGroupStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetRequirementGroupsFilterStatus {
+    /// `approved`
+    Approved,
+    /// `unapproved`
+    Unapproved,
+    /// `pending-approval`
+    PendingApproval,
+    /// `declined`
+    Declined,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetRequirementGroupsFilterStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Approved => "approved",
+            Self::Unapproved => "unapproved",
+            Self::PendingApproval => "pending-approval",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetRequirementGroupsFilterStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "approved" => Self::Approved,
+            "unapproved" => Self::Unapproved,
+            "pending-approval" => Self::PendingApproval,
+            "declined" => Self::Declined,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetRequirementGroupsFilterStatus);
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -182,39 +311,7 @@ impl crate::shape::Shaped for NumberOrderPhoneNumberRequirementGroupResponse {
 }
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
-    pub field_type: Option<String>,
-    pub field_value: Option<String>,
-    pub requirement_id: Option<String>,
-    pub status: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
-    "field_type" => field_type, "field_value" => field_value, "requirement_id" =>
-    requirement_id, "status" => status }
-);
-
-impl crate::shape::Shaped
-for NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem",
-                &[
-                    crate::shape::field::<Option<String>>("field_type"),
-                    crate::shape::field::<Option<String>>("field_value"),
-                    crate::shape::field::<Option<String>>("requirement_id"),
-                    crate::shape::field::<Option<String>>("status"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem = RegulatoryRequirementsItem;
 
 /// Spec: `#/components/schemas/RegulatoryRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -238,6 +335,39 @@ impl crate::shape::Shaped for RegulatoryRequirement {
                     crate::shape::field::<Option<String>>("field_type"),
                     crate::shape::field::<Option<String>>("record_type"),
                     crate::shape::field::<Option<String>>("requirement_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegulatoryRequirementsItem {
+    pub field_type: Option<String>,
+    pub field_value: Option<String>,
+    pub requirement_id: Option<String>,
+    pub status: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RegulatoryRequirementsItem { "field_type" => field_type, "field_value" =>
+    field_value, "requirement_id" => requirement_id, "status" => status }
+);
+
+impl crate::shape::Shaped for RegulatoryRequirementsItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsItem",
+                &[
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                    crate::shape::field::<Option<String>>("status"),
                 ],
                 false,
             );
@@ -295,6 +425,22 @@ impl crate::shape::Shaped for RequirementGroup {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+/// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RequirementGroupBody {
+    /// The ID of the requirement group to associate
+    pub requirement_group_id: String,
+}
+
+impl RequirementGroupBody {
+    /// A value with its required members (`requirement_group_id`) and no optional one.
+    pub fn new(requirement_group_id: impl Into<String>) -> Self {
+        Self {
+            requirement_group_id: requirement_group_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/RequirementGroup/properties/status`
@@ -396,7 +542,7 @@ impl crate::shape::Shaped for SubNumberOrderPhoneNumber {
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderPhoneNumber/properties/regulatory_requirements/items`
-pub type SubNumberOrderPhoneNumberRegulatoryRequirementsItem = NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem;
+pub type SubNumberOrderPhoneNumberRegulatoryRequirementsItem = RegulatoryRequirementsItem;
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -489,20 +635,7 @@ impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponseData {
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct UpdateNumberOrderPhoneNumberRequirementGroupBody {
-    /// The ID of the requirement group to associate
-    pub requirement_group_id: String,
-}
-
-impl UpdateNumberOrderPhoneNumberRequirementGroupBody {
-    /// A value with its required members (`requirement_group_id`) and no optional one.
-    pub fn new(requirement_group_id: impl Into<String>) -> Self {
-        Self {
-            requirement_group_id: requirement_group_id.into(),
-        }
-    }
-}
+pub type UpdateNumberOrderPhoneNumberRequirementGroupBody = RequirementGroupBody;
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -536,7 +669,7 @@ impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequirementGroupRespon
 pub type UpdateRequirementGroupBody = UpdateNumberOrderRequest;
 
 /// Spec: `#/paths/~1sub_number_orders~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
-pub type UpdateSubNumberOrderRequirementGroupBody = UpdateNumberOrderPhoneNumberRequirementGroupBody;
+pub type UpdateSubNumberOrderRequirementGroupBody = RequirementGroupBody;
 
 /// Spec: `#/components/schemas/UserRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -579,4 +712,47 @@ impl crate::shape::Shaped for UserRequirement {
 }
 
 /// Spec: `#/components/schemas/UserRequirement/properties/status`
-pub type UserRequirementStatus = RequirementGroupStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserRequirementStatus {
+    /// `approved`
+    Approved,
+    /// `unapproved`
+    Unapproved,
+    /// `pending-approval`
+    PendingApproval,
+    /// `declined`
+    Declined,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UserRequirementStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Approved => "approved",
+            Self::Unapproved => "unapproved",
+            Self::PendingApproval => "pending-approval",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UserRequirementStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "approved" => Self::Approved,
+            "unapproved" => Self::Unapproved,
+            "pending-approval" => Self::PendingApproval,
+            "declined" => Self::Declined,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UserRequirementStatus);

@@ -9,7 +9,23 @@ use super::*;
 pub type DocReqsRequirementTypeList = Vec<DocReqsRequirementType>;
 
 /// Spec: `#/paths/~1requirement_types/get/parameters/0/schema`
-pub type FilterRequirementTypesConsolidated = OutboundVoiceProfilesFilterConsolidated;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterRequirementTypesConsolidated {
+    pub name: Option<FilterRequirementTypesConsolidatedName>,
+}
+
+crate::codec::optional_fields!(FilterRequirementTypesConsolidated { "name" => name });
+
+/// Spec: `#/paths/~1requirement_types/get/parameters/0/schema/properties/name`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterRequirementTypesConsolidatedName {
+    /// Filters requirement types to those whose name contains a certain string.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterRequirementTypesConsolidatedName { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1requirement_types/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

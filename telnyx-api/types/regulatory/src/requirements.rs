@@ -82,7 +82,26 @@ impl CreateRequirementVersionRequest {
 }
 
 /// Spec: `#/paths/~1requirements~1{id}~1versions/post/responses/201/content/application~1json/schema`
-pub type CreateRequirementVersionResponse = RetrieveDocumentRequirementsResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateRequirementVersionResponse {
+    pub data: Option<DocReqsRequirement>,
+}
+
+crate::codec::optional_fields!(CreateRequirementVersionResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateRequirementVersionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateRequirementVersionResponse",
+                &[crate::shape::field::<Option<DocReqsRequirement>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/DocReqsRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -202,42 +221,7 @@ pub type DocReqsRequirementList = Vec<DocReqsRequirement>;
 /// Indicates the phone_number_type this requirement applies to. Leave blank if this requirement applies to all number_types.
 ///
 /// Spec: `#/components/schemas/DocReqsRequirement/properties/phone_number_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DocReqsRequirementPhoneNumberType {
-    /// `local`
-    Local,
-    /// `national`
-    National,
-    /// `toll_free`
-    TollFree,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DocReqsRequirementPhoneNumberType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::National => "national",
-            Self::TollFree => "toll_free",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DocReqsRequirementPhoneNumberType {
-    fn from(value: &str) -> Self {
-        match value {
-            "local" => Self::Local,
-            "national" => Self::National,
-            "toll_free" => Self::TollFree,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DocReqsRequirementPhoneNumberType);
+pub type DocReqsRequirementPhoneNumberType = PhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -298,7 +282,7 @@ crate::codec::string_enum!(FilterRequirementsConsolidatedAction);
 /// Filters results to those applying to a specific phone_number_type
 ///
 /// Spec: `#/paths/~1requirements/get/parameters/0/schema/properties/phone_number_type`
-pub type FilterRequirementsConsolidatedPhoneNumberType = DocReqsRequirementPhoneNumberType;
+pub type FilterRequirementsConsolidatedPhoneNumberType = PhoneNumberType;
 
 /// Spec: `#/paths/~1requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -327,6 +311,46 @@ impl crate::shape::Shaped for ListRequirementsResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Indicates the phone_number_type this requirement applies to. Leave blank if this requirement applies to all number_types.
+///
+/// Spec: `#/components/schemas/DocReqsRequirement/properties/phone_number_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhoneNumberType {
+    /// `local`
+    Local,
+    /// `national`
+    National,
+    /// `toll_free`
+    TollFree,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PhoneNumberType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::National => "national",
+            Self::TollFree => "toll_free",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PhoneNumberType {
+    fn from(value: &str) -> Self {
+        match value {
+            "local" => Self::Local,
+            "national" => Self::National,
+            "toll_free" => Self::TollFree,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PhoneNumberType);
 
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

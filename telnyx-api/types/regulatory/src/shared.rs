@@ -178,13 +178,23 @@ impl From<&str> for DocReqsRequirementTypeType {
 crate::codec::string_enum!(DocReqsRequirementTypeType);
 
 /// Spec: `#/paths/~1document_links/get/parameters/1/schema`
-pub type DocumentsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentsPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    DocumentsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Action to check requirements for
 ///
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListRegulatoryRequirementsFilterAction {
+pub enum FilterAction {
     /// `ordering`
     Ordering,
     /// `porting`
@@ -195,7 +205,7 @@ pub enum ListRegulatoryRequirementsFilterAction {
     Unknown(String),
 }
 
-impl ListRegulatoryRequirementsFilterAction {
+impl FilterAction {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -207,7 +217,7 @@ impl ListRegulatoryRequirementsFilterAction {
     }
 }
 
-impl From<&str> for ListRegulatoryRequirementsFilterAction {
+impl From<&str> for FilterAction {
     fn from(value: &str) -> Self {
         match value {
             "ordering" => Self::Ordering,
@@ -218,50 +228,4 @@ impl From<&str> for ListRegulatoryRequirementsFilterAction {
     }
 }
 
-crate::codec::string_enum!(ListRegulatoryRequirementsFilterAction);
-
-/// Spec: `#/paths/~1addresses/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SortAddress {
-    /// `created_at`
-    CreatedAt,
-    /// `first_name`
-    FirstName,
-    /// `last_name`
-    LastName,
-    /// `business_name`
-    BusinessName,
-    /// `street_address`
-    StreetAddress,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SortAddress {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::FirstName => "first_name",
-            Self::LastName => "last_name",
-            Self::BusinessName => "business_name",
-            Self::StreetAddress => "street_address",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SortAddress {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "first_name" => Self::FirstName,
-            "last_name" => Self::LastName,
-            "business_name" => Self::BusinessName,
-            "street_address" => Self::StreetAddress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SortAddress);
+crate::codec::string_enum!(FilterAction);

@@ -6,26 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1user_addresses/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateUserAddressResponse {
-    pub data: Option<UserAddress>,
-}
-
-crate::codec::optional_fields!(CreateUserAddressResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateUserAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateUserAddressResponse",
-                &[crate::shape::field::<Option<UserAddress>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateUserAddressResponse = UserAddressResponse;
 
 /// Spec: `#/paths/~1user_addresses/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,7 +37,7 @@ impl crate::shape::Shaped for FindUserAddressResponse {
 }
 
 /// Spec: `#/paths/~1user_addresses~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetUserAddressResponse = CreateUserAddressResponse;
+pub type GetUserAddressResponse = UserAddressResponse;
 
 /// An optional boolean value specifying if verification of the address should be skipped or not. UserAddresses are generally used for shipping addresses, and failure to validate your shipping address will likely result in a failure to deliver SIM cards or other items ordered from Telnyx. Do not use this parameter unless you are sure that the address is correct even though it cannot be validated. If this is set to any value other than true, verification of the address will be attempted, and the user address will not be allowed if verification fails. If verification fails but suggested values are available that might make the address correct, they will be present in the response as well. If this value is set to true, then the verification will not be attempted. Defaults to false (verification will be performed).
 ///
@@ -64,7 +45,50 @@ pub type GetUserAddressResponse = CreateUserAddressResponse;
 pub type SkipAddressVerification = bool;
 
 /// Spec: `#/paths/~1user_addresses/get/parameters/2/schema`
-pub type SortUserAddress = SortAddress;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortUserAddress {
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `business_name`
+    BusinessName,
+    /// `street_address`
+    StreetAddress,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SortUserAddress {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::BusinessName => "business_name",
+            Self::StreetAddress => "street_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SortUserAddress {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "business_name" => Self::BusinessName,
+            "street_address" => Self::StreetAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SortUserAddress);
 
 /// UserAddress
 ///
@@ -210,6 +234,28 @@ impl UserAddressCreate {
     }
 }
 
+/// Spec: `#/paths/~1user_addresses/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserAddressResponse {
+    pub data: Option<UserAddress>,
+}
+
+crate::codec::optional_fields!(UserAddressResponse { "data" => data });
+
+impl crate::shape::Shaped for UserAddressResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserAddressResponse",
+                &[crate::shape::field::<Option<UserAddress>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The locality of the user address. For US addresses, this corresponds to the state of the address.
 ///
 /// Spec: `#/components/schemas/user-addresses_administrative_area`
@@ -252,12 +298,31 @@ crate::codec::optional_fields!(
 /// Filter user addresses via the customer reference. Supports both exact matching (eq) and partial matching (contains). Matching is not case-sensitive.
 ///
 /// Spec: `#/paths/~1user_addresses/get/parameters/1/schema/properties/customer_reference`
-pub type UserAddressesFilterConsolidatedCustomerReference = FilterConsolidatedCustomerReferenceVariant2;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserAddressesFilterConsolidatedCustomerReference {
+    /// If present, user addresses with `customer_reference` containing the given value will be returned. Matching is not case-sensitive.
+    pub contains: Option<String>,
+    /// Filter user addresses via exact customer reference match. Matching is not case-sensitive.
+    pub eq: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    UserAddressesFilterConsolidatedCustomerReference { "contains" => contains, "eq" => eq
+    }
+);
 
 /// Filter user addresses via street address. Supports partial matching (contains). Matching is not case-sensitive.
 ///
 /// Spec: `#/paths/~1user_addresses/get/parameters/1/schema/properties/street_address`
-pub type UserAddressesFilterConsolidatedStreetAddress = FilterConsolidatedStreetAddress;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserAddressesFilterConsolidatedStreetAddress {
+    /// If present, user addresses with `street_address` containing the given value will be returned. Matching is not case-sensitive. Requires at least three characters.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    UserAddressesFilterConsolidatedStreetAddress { "contains" => contains }
+);
 
 /// The first name associated with the user address.
 ///
@@ -280,7 +345,17 @@ pub type UserAddressesLocality = String;
 pub type UserAddressesNeighborhood = String;
 
 /// Spec: `#/paths/~1user_addresses/get/parameters/0/schema`
-pub type UserAddressesPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserAddressesPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    UserAddressesPageConsolidated { "number" => number, "size" => size }
+);
 
 /// The phone number associated with the user address.
 ///

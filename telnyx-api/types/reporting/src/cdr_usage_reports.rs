@@ -5,6 +5,48 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/aggregation_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AggregationType {
+    /// `NO_AGGREGATION`
+    NoAggregation,
+    /// `CONNECTION`
+    Connection,
+    /// `TAG`
+    Tag,
+    /// `BILLING_GROUP`
+    BillingGroup,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AggregationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoAggregation => "NO_AGGREGATION",
+            Self::Connection => "CONNECTION",
+            Self::Tag => "TAG",
+            Self::BillingGroup => "BILLING_GROUP",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AggregationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_AGGREGATION" => Self::NoAggregation,
+            "CONNECTION" => Self::Connection,
+            "TAG" => Self::Tag,
+            "BILLING_GROUP" => Self::BillingGroup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AggregationType);
+
 /// Spec: `#/components/schemas/CdrDeleteUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrDeleteUsageReportResponse {
@@ -185,46 +227,7 @@ impl crate::shape::Shaped for CdrUsageReportResponse {
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/aggregation_type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CdrUsageReportResponseAggregationType {
-    /// `NO_AGGREGATION`
-    NoAggregation,
-    /// `CONNECTION`
-    Connection,
-    /// `TAG`
-    Tag,
-    /// `BILLING_GROUP`
-    BillingGroup,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CdrUsageReportResponseAggregationType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NoAggregation => "NO_AGGREGATION",
-            Self::Connection => "CONNECTION",
-            Self::Tag => "TAG",
-            Self::BillingGroup => "BILLING_GROUP",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CdrUsageReportResponseAggregationType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NO_AGGREGATION" => Self::NoAggregation,
-            "CONNECTION" => Self::Connection,
-            "TAG" => Self::Tag,
-            "BILLING_GROUP" => Self::BillingGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CdrUsageReportResponseAggregationType);
+pub type CdrUsageReportResponseAggregationType = AggregationType;
 
 /// Legacy V2 CDR usage report response
 ///
@@ -287,8 +290,20 @@ impl crate::shape::Shaped for CdrUsageReportResponseLegacy {
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/product_breakdown`
+pub type CdrUsageReportResponseProductBreakdown = ProductBreakdown;
+
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
+pub type CdrUsageReportResponseStatus = ReportResponseStatus;
+
+/// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema`
+pub type GetCdrUsageReportSyncAggregationType = AggregationType;
+
+/// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/3/schema`
+pub type GetCdrUsageReportSyncProductBreakdown = ProductBreakdown;
+
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/product_breakdown`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CdrUsageReportResponseProductBreakdown {
+pub enum ProductBreakdown {
     /// `NO_BREAKDOWN`
     NoBreakdown,
     /// `DID_VS_TOLL_FREE`
@@ -301,7 +316,7 @@ pub enum CdrUsageReportResponseProductBreakdown {
     Unknown(String),
 }
 
-impl CdrUsageReportResponseProductBreakdown {
+impl ProductBreakdown {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -314,7 +329,7 @@ impl CdrUsageReportResponseProductBreakdown {
     }
 }
 
-impl From<&str> for CdrUsageReportResponseProductBreakdown {
+impl From<&str> for ProductBreakdown {
     fn from(value: &str) -> Self {
         match value {
             "NO_BREAKDOWN" => Self::NoBreakdown,
@@ -326,13 +341,7 @@ impl From<&str> for CdrUsageReportResponseProductBreakdown {
     }
 }
 
-crate::codec::string_enum!(CdrUsageReportResponseProductBreakdown);
-
-/// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/2/schema`
-pub type GetCdrUsageReportSyncAggregationType = CdrUsageReportResponseAggregationType;
-
-/// Spec: `#/paths/~1reports~1cdr_usage_reports~1sync/get/parameters/3/schema`
-pub type GetCdrUsageReportSyncProductBreakdown = CdrUsageReportResponseProductBreakdown;
+crate::codec::string_enum!(ProductBreakdown);
 
 /// Request object for CDR usage report
 ///

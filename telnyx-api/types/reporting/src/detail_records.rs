@@ -1040,7 +1040,17 @@ impl From<&str> for SearchDetailRecordsFilterRecordType {
 crate::codec::string_enum!(SearchDetailRecordsFilterRecordType);
 
 /// Spec: `#/paths/~1detail_records/get/parameters/2/schema`
-pub type SearchDetailRecordsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchDetailRecordsPage {
+    /// Page number
+    pub number: Option<i64>,
+    /// Page size
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    SearchDetailRecordsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/SimCardUsageDetailRecord`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

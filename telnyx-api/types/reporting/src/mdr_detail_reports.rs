@@ -8,17 +8,130 @@ use super::*;
 /// Direction (inbound or outbound)
 ///
 /// Spec: `#/paths/~1reports~1mdrs/get/parameters/3/schema`
-pub type GetPaginatedMdrsDirection = MdrDetailReportResponseDirectionsItem;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetPaginatedMdrsDirection {
+    /// `INBOUND`
+    Inbound,
+    /// `OUTBOUND`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetPaginatedMdrsDirection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "INBOUND",
+            Self::Outbound => "OUTBOUND",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetPaginatedMdrsDirection {
+    fn from(value: &str) -> Self {
+        match value {
+            "INBOUND" => Self::Inbound,
+            "OUTBOUND" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetPaginatedMdrsDirection);
 
 /// Type of message
 ///
 /// Spec: `#/paths/~1reports~1mdrs/get/parameters/8/schema`
-pub type GetPaginatedMdrsMessageType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetPaginatedMdrsMessageType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetPaginatedMdrsMessageType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetPaginatedMdrsMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetPaginatedMdrsMessageType);
 
 /// Message status
 ///
 /// Spec: `#/paths/~1reports~1mdrs/get/parameters/7/schema`
-pub type GetPaginatedMdrsStatus = MdrDetailResponseStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetPaginatedMdrsStatus {
+    /// `GW_TIMEOUT`
+    GwTimeout,
+    /// `DELIVERED`
+    Delivered,
+    /// `DLR_UNCONFIRMED`
+    DlrUnconfirmed,
+    /// `DLR_TIMEOUT`
+    DlrTimeout,
+    /// `RECEIVED`
+    Received,
+    /// `GW_REJECT`
+    GwReject,
+    /// `FAILED`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetPaginatedMdrsStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::GwTimeout => "GW_TIMEOUT",
+            Self::Delivered => "DELIVERED",
+            Self::DlrUnconfirmed => "DLR_UNCONFIRMED",
+            Self::DlrTimeout => "DLR_TIMEOUT",
+            Self::Received => "RECEIVED",
+            Self::GwReject => "GW_REJECT",
+            Self::Failed => "FAILED",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetPaginatedMdrsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "GW_TIMEOUT" => Self::GwTimeout,
+            "DELIVERED" => Self::Delivered,
+            "DLR_UNCONFIRMED" => Self::DlrUnconfirmed,
+            "DLR_TIMEOUT" => Self::DlrTimeout,
+            "RECEIVED" => Self::Received,
+            "GW_REJECT" => Self::GwReject,
+            "FAILED" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetPaginatedMdrsStatus);
 
 /// Spec: `#/components/schemas/MdrDetailResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,10 +200,89 @@ impl crate::shape::Shaped for MdrDetailResponse {
     };
 }
 
+/// Currency of the rate and cost
+///
+/// Spec: `#/components/schemas/MdrDetailResponse/properties/currency`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailResponseCurrency {
+    /// `AUD`
+    Aud,
+    /// `CAD`
+    Cad,
+    /// `EUR`
+    Eur,
+    /// `GBP`
+    Gbp,
+    /// `USD`
+    Usd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MdrDetailResponseCurrency {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aud => "AUD",
+            Self::Cad => "CAD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Usd => "USD",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MdrDetailResponseCurrency {
+    fn from(value: &str) -> Self {
+        match value {
+            "AUD" => Self::Aud,
+            "CAD" => Self::Cad,
+            "EUR" => Self::Eur,
+            "GBP" => Self::Gbp,
+            "USD" => Self::Usd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MdrDetailResponseCurrency);
+
 /// Type of message
 ///
 /// Spec: `#/components/schemas/MdrDetailResponse/properties/message_type`
-pub type MdrDetailResponseMessageType = CreateLongCodeMessageRequestType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailResponseMessageType {
+    /// `SMS`
+    Sms,
+    /// `MMS`
+    Mms,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MdrDetailResponseMessageType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Mms => "MMS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MdrDetailResponseMessageType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SMS" => Self::Sms,
+            "MMS" => Self::Mms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MdrDetailResponseMessageType);
 
 /// Message status
 ///

@@ -91,6 +91,40 @@ impl crate::shape::Shaped for MdrDetailReportResponse {
     };
 }
 
+/// Spec: `#/components/schemas/MdrDetailReportResponse/properties/directions/items`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrDetailReportResponseDirectionsItem {
+    /// `INBOUND`
+    Inbound,
+    /// `OUTBOUND`
+    Outbound,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MdrDetailReportResponseDirectionsItem {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "INBOUND",
+            Self::Outbound => "OUTBOUND",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MdrDetailReportResponseDirectionsItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "INBOUND" => Self::Inbound,
+            "OUTBOUND" => Self::Outbound,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MdrDetailReportResponseDirectionsItem);
+
 /// Spec: `#/components/schemas/MdrDetailReportResponse/properties/record_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MdrDetailReportResponseRecordTypesItem {
@@ -130,7 +164,7 @@ impl From<&str> for MdrDetailReportResponseRecordTypesItem {
 crate::codec::string_enum!(MdrDetailReportResponseRecordTypesItem);
 
 /// Spec: `#/components/schemas/MdrDetailReportResponse/properties/status`
-pub type MdrDetailReportResponseStatus = CdrUsageReportResponseStatus;
+pub type MdrDetailReportResponseStatus = ReportResponseStatus;
 
 /// Request object for MDR detailed report
 ///

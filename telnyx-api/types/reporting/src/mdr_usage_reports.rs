@@ -6,10 +6,55 @@
 use super::*;
 
 /// Spec: `#/paths/~1reports~1mdr_usage_reports~1sync/get/parameters/2/schema`
-pub type GetMdrUsageReportSyncAggregationType = MdrPostUsageReportRequestAggregationType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetMdrUsageReportSyncAggregationType {
+    /// `NO_AGGREGATION`
+    NoAggregation,
+    /// `PROFILE`
+    Profile,
+    /// `TAGS`
+    Tags,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetMdrUsageReportSyncAggregationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoAggregation => "NO_AGGREGATION",
+            Self::Profile => "PROFILE",
+            Self::Tags => "TAGS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetMdrUsageReportSyncAggregationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_AGGREGATION" => Self::NoAggregation,
+            "PROFILE" => Self::Profile,
+            "TAGS" => Self::Tags,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetMdrUsageReportSyncAggregationType);
 
 /// Spec: `#/paths/~1reports~1mdr_usage_reports/get/parameters/0/schema`
-pub type GetMdrUsageReportsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetMdrUsageReportsPage {
+    /// Page number
+    pub number: Option<i64>,
+    /// Size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetMdrUsageReportsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/MdrDeleteUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -371,7 +416,42 @@ impl crate::shape::Shaped for MdrUsageReportResponse {
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/aggregation_type`
-pub type MdrUsageReportResponseAggregationType = MdrPostUsageReportRequestAggregationType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MdrUsageReportResponseAggregationType {
+    /// `NO_AGGREGATION`
+    NoAggregation,
+    /// `PROFILE`
+    Profile,
+    /// `TAGS`
+    Tags,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MdrUsageReportResponseAggregationType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoAggregation => "NO_AGGREGATION",
+            Self::Profile => "PROFILE",
+            Self::Tags => "TAGS",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MdrUsageReportResponseAggregationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_AGGREGATION" => Self::NoAggregation,
+            "PROFILE" => Self::Profile,
+            "TAGS" => Self::Tags,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MdrUsageReportResponseAggregationType);
 
 /// Legacy V2 MDR usage report response
 ///
@@ -434,7 +514,7 @@ impl crate::shape::Shaped for MdrUsageReportResponseLegacy {
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/status`
-pub type MdrUsageReportResponseStatus = CdrUsageReportResponseStatus;
+pub type MdrUsageReportResponseStatus = ReportResponseStatus;
 
 /// MDR usage request parameters
 ///

@@ -7,17 +7,17 @@ use super::*;
 
 /// Spec: `#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateBillingGroupReportResponse {
+pub struct BillingGroupReportResponse {
     pub data: Option<LedgerBillingGroupReport>,
 }
 
-crate::codec::optional_fields!(CreateBillingGroupReportResponse { "data" => data });
+crate::codec::optional_fields!(BillingGroupReportResponse { "data" => data });
 
-impl crate::shape::Shaped for CreateBillingGroupReportResponse {
+impl crate::shape::Shaped for BillingGroupReportResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateBillingGroupReportResponse",
+                "BillingGroupReportResponse",
                 &[crate::shape::field::<Option<LedgerBillingGroupReport>>("data")],
                 false,
             );
@@ -27,8 +27,11 @@ impl crate::shape::Shaped for CreateBillingGroupReportResponse {
     };
 }
 
+/// Spec: `#/paths/~1ledger_billing_group_reports/post/responses/200/content/application~1json/schema`
+pub type CreateBillingGroupReportResponse = BillingGroupReportResponse;
+
 /// Spec: `#/paths/~1ledger_billing_group_reports~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetBillingGroupReportResponse = CreateBillingGroupReportResponse;
+pub type GetBillingGroupReportResponse = BillingGroupReportResponse;
 
 /// Spec: `#/components/schemas/LedgerBillingGroupReport`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -112,6 +115,11 @@ impl From<&str> for LedgerBillingGroupReportRecordType {
 }
 
 crate::codec::string_enum!(LedgerBillingGroupReportRecordType);
+
+/// Status of the ledger billing group report
+///
+/// Spec: `#/components/schemas/LedgerBillingGroupReport/properties/status`
+pub type LedgerBillingGroupReportStatus = ReportStatus;
 
 /// Spec: `#/components/schemas/NewLedgerBillingGroupReport`
 #[derive(Debug, Clone, PartialEq, Default)]

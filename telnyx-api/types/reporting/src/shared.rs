@@ -38,48 +38,6 @@ impl crate::shape::Shaped for BatchCsvPaginationMeta {
     };
 }
 
-/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CdrUsageReportResponseStatus {
-    /// `PENDING`
-    Pending,
-    /// `COMPLETE`
-    Complete,
-    /// `FAILED`
-    Failed,
-    /// `EXPIRED`
-    Expired,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CdrUsageReportResponseStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Complete => "COMPLETE",
-            Self::Failed => "FAILED",
-            Self::Expired => "EXPIRED",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CdrUsageReportResponseStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "PENDING" => Self::Pending,
-            "COMPLETE" => Self::Complete,
-            "FAILED" => Self::Failed,
-            "EXPIRED" => Self::Expired,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CdrUsageReportResponseStatus);
-
 /// Query filter criteria. Note: The first filter object must specify filter_type as 'and'. You cannot follow an 'or' with another 'and'.
 ///
 /// Spec: `#/components/schemas/Filter`
@@ -172,7 +130,42 @@ crate::codec::string_enum!(FilterCldFilter);
 /// Filter type for CLI matching
 ///
 /// Spec: `#/components/schemas/Filter/properties/cli_filter`
-pub type FilterCliFilter = FilterCldFilter;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterCliFilter {
+    /// `contains`
+    Contains,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterCliFilter {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Contains => "contains",
+            Self::StartsWith => "starts_with",
+            Self::EndsWith => "ends_with",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterCliFilter {
+    fn from(value: &str) -> Self {
+        match value {
+            "contains" => Self::Contains,
+            "starts_with" => Self::StartsWith,
+            "ends_with" => Self::EndsWith,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterCliFilter);
 
 /// Logical operator for combining filters
 ///
@@ -210,39 +203,47 @@ impl From<&str> for FilterFilterType {
 
 crate::codec::string_enum!(FilterFilterType);
 
-/// Spec: `#/components/schemas/MdrDetailReportResponse/properties/directions/items`
+/// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MdrDetailReportResponseDirectionsItem {
-    /// `INBOUND`
-    Inbound,
-    /// `OUTBOUND`
-    Outbound,
+pub enum ReportResponseStatus {
+    /// `PENDING`
+    Pending,
+    /// `COMPLETE`
+    Complete,
+    /// `FAILED`
+    Failed,
+    /// `EXPIRED`
+    Expired,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl MdrDetailReportResponseDirectionsItem {
+impl ReportResponseStatus {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Inbound => "INBOUND",
-            Self::Outbound => "OUTBOUND",
+            Self::Pending => "PENDING",
+            Self::Complete => "COMPLETE",
+            Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for MdrDetailReportResponseDirectionsItem {
+impl From<&str> for ReportResponseStatus {
     fn from(value: &str) -> Self {
         match value {
-            "INBOUND" => Self::Inbound,
-            "OUTBOUND" => Self::Outbound,
+            "PENDING" => Self::Pending,
+            "COMPLETE" => Self::Complete,
+            "FAILED" => Self::Failed,
+            "EXPIRED" => Self::Expired,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(MdrDetailReportResponseDirectionsItem);
+crate::codec::string_enum!(ReportResponseStatus);
 
 /// Spec: `#/components/schemas/reporting_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -72,7 +72,7 @@ impl crate::shape::Shaped for SttDetailReportResponse {
 }
 
 /// Spec: `#/components/schemas/SttDetailReportResponse/properties/status`
-pub type SttDetailReportResponseStatus = CdrUsageReportResponseStatus;
+pub type SttDetailReportResponseStatus = ReportResponseStatus;
 
 /// Request object for Speech to Text detailed report
 ///

@@ -40,7 +40,17 @@ impl From<&str> for GetUsageReportsFormat {
 crate::codec::string_enum!(GetUsageReportsFormat);
 
 /// Spec: `#/paths/~1usage_reports/get/parameters/11/schema`
-pub type GetUsageReportsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetUsageReportsPage {
+    /// Page\[Number\]
+    pub number: Option<i64>,
+    /// Page\[Size\]
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetUsageReportsPage { "number" => number, "size" => size }
+);
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///

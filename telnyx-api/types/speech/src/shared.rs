@@ -35,50 +35,6 @@ impl CreatePronunciationDictBodyMultipart {
     }
 }
 
-/// Voice synthesis provider used for this clone.
-///
-/// Spec: `#/components/schemas/VoiceCloneData/properties/provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VoiceCloneDataProvider {
-    /// `telnyx`
-    Telnyx,
-    /// `minimax`
-    Minimax,
-    /// `Telnyx`
-    Telnyx2,
-    /// `Minimax`
-    Minimax2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl VoiceCloneDataProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Telnyx => "telnyx",
-            Self::Minimax => "minimax",
-            Self::Telnyx2 => "Telnyx",
-            Self::Minimax2 => "Minimax",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for VoiceCloneDataProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "telnyx" => Self::Telnyx,
-            "minimax" => Self::Minimax,
-            "Telnyx" => Self::Telnyx2,
-            "Minimax" => Self::Minimax2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(VoiceCloneDataProvider);
-
 /// Pagination metadata returned with list responses.
 ///
 /// Spec: `#/components/schemas/voice-designs_PaginationMeta`

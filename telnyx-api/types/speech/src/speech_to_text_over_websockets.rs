@@ -70,7 +70,38 @@ impl From<&str> for DeepgramModels {
 crate::codec::string_enum!(DeepgramModels);
 
 /// Spec: `#/paths/~1speech-to-text~1transcription/get/parameters/1/schema`
-pub type InputFormat = PlayAudioUrlRequestAudioType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputFormat {
+    /// `mp3`
+    Mp3,
+    /// `wav`
+    Wav,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InputFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mp3 => "mp3",
+            Self::Wav => "wav",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InputFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "mp3" => Self::Mp3,
+            "wav" => Self::Wav,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InputFormat);
 
 /// Spec: `#/paths/~1speech-to-text~1transcription/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -66,6 +66,42 @@ crate::codec::optional_fields!(
     "text_type" => text_type }
 );
 
+/// Input text type.
+///
+/// Spec: `#/components/schemas/AwsProviderParams/properties/text_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AwsProviderParamsTextType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AwsProviderParamsTextType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AwsProviderParamsTextType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AwsProviderParamsTextType);
+
 /// Azure Cognitive Services provider-specific parameters.
 ///
 /// Spec: `#/components/schemas/AzureProviderParams`
@@ -98,7 +134,38 @@ crate::codec::optional_fields!(
 /// Input text type. Use `ssml` for SSML-formatted input.
 ///
 /// Spec: `#/components/schemas/AzureProviderParams/properties/text_type`
-pub type AzureProviderParamsTextType = AwsProviderParamsTextType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureProviderParamsTextType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AzureProviderParamsTextType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AzureProviderParamsTextType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AzureProviderParamsTextType);
 
 /// Response when `output_type` is `base64_output`.
 ///
@@ -281,10 +348,96 @@ crate::codec::string_enum!(GenerateSpeechRequestProvider);
 /// Text type. Use `ssml` for SSML-formatted input (supported by AWS and Azure).
 ///
 /// Spec: `#/components/schemas/GenerateSpeechRequest/properties/text_type`
-pub type GenerateSpeechRequestTextType = AwsProviderParamsTextType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GenerateSpeechRequestTextType {
+    /// `text`
+    Text,
+    /// `ssml`
+    Ssml,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GenerateSpeechRequestTextType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "text",
+            Self::Ssml => "ssml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GenerateSpeechRequestTextType {
+    fn from(value: &str) -> Self {
+        match value {
+            "text" => Self::Text,
+            "ssml" => Self::Ssml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GenerateSpeechRequestTextType);
 
 /// Spec: `#/paths/~1text-to-speech~1voices/get/parameters/0/schema`
-pub type ListVoicesProvider = GenerateSpeechRequestProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListVoicesProvider {
+    /// `aws`
+    Aws,
+    /// `telnyx`
+    Telnyx,
+    /// `azure`
+    Azure,
+    /// `elevenlabs`
+    Elevenlabs,
+    /// `minimax`
+    Minimax,
+    /// `rime`
+    Rime,
+    /// `resemble`
+    Resemble,
+    /// `xai`
+    Xai,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListVoicesProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Telnyx => "telnyx",
+            Self::Azure => "azure",
+            Self::Elevenlabs => "elevenlabs",
+            Self::Minimax => "minimax",
+            Self::Rime => "rime",
+            Self::Resemble => "resemble",
+            Self::Xai => "xai",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListVoicesProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            "telnyx" => Self::Telnyx,
+            "azure" => Self::Azure,
+            "elevenlabs" => Self::Elevenlabs,
+            "minimax" => Self::Minimax,
+            "rime" => Self::Rime,
+            "resemble" => Self::Resemble,
+            "xai" => Self::Xai,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListVoicesProvider);
 
 /// Minimax provider-specific parameters.
 ///

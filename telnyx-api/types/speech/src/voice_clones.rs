@@ -5,8 +5,83 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Voice synthesis provider. Must be `minimax`.
+///
+/// Spec: `#/components/schemas/MinimaxClone/properties/provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CloneProvider {
+    /// `minimax`
+    Minimax,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CloneProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Minimax => "minimax",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CloneProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "minimax" => Self::Minimax,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CloneProvider);
+
 /// Spec: `#/paths/~1voice_clones/get/parameters/3/schema`
-pub type FilterProvider = VoiceCloneDataProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterProvider);
 
 /// Upload-based voice clone using the Minimax provider.
 ///
@@ -152,38 +227,7 @@ crate::codec::string_enum!(MinimaxCloneModelId);
 /// Voice synthesis provider. Must be `minimax`.
 ///
 /// Spec: `#/components/schemas/MinimaxClone/properties/provider`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MinimaxCloneProvider {
-    /// `minimax`
-    Minimax,
-    /// `Minimax`
-    Minimax2,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl MinimaxCloneProvider {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minimax => "minimax",
-            Self::Minimax2 => "Minimax",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for MinimaxCloneProvider {
-    fn from(value: &str) -> Self {
-        match value {
-            "minimax" => Self::Minimax,
-            "Minimax" => Self::Minimax2,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(MinimaxCloneProvider);
+pub type MinimaxCloneProvider = CloneProvider;
 
 /// Create a voice clone from a voice design using the Minimax provider.
 ///
@@ -224,12 +268,47 @@ impl MinimaxDesignClone {
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/MinimaxDesignClone/properties/gender`
-pub type MinimaxDesignCloneGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MinimaxDesignCloneGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MinimaxDesignCloneGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MinimaxDesignCloneGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MinimaxDesignCloneGender);
 
 /// Voice synthesis provider. Must be `minimax`.
 ///
 /// Spec: `#/components/schemas/MinimaxDesignClone/properties/provider`
-pub type MinimaxDesignCloneProvider = MinimaxCloneProvider;
+pub type MinimaxDesignCloneProvider = CloneProvider;
 
 /// Create a voice clone from a voice design using the Telnyx provider.
 ///
@@ -270,7 +349,42 @@ impl TelnyxDesignClone {
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/TelnyxDesignClone/properties/gender`
-pub type TelnyxDesignCloneGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxDesignCloneGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxDesignCloneGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxDesignCloneGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxDesignCloneGender);
 
 /// Voice synthesis provider. Defaults to `telnyx`.
 ///
@@ -380,7 +494,42 @@ impl TelnyxQwen3TtsClone {
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/TelnyxQwen3TTSClone/properties/gender`
-pub type TelnyxQwen3TtsCloneGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxQwen3TtsCloneGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxQwen3TtsCloneGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxQwen3TtsCloneGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxQwen3TtsCloneGender);
 
 /// TTS model identifier. Nullable/omittable — defaults to Qwen3TTS.
 ///
@@ -417,7 +566,38 @@ crate::codec::string_enum!(TelnyxQwen3TtsCloneModelId);
 /// Voice synthesis provider. Must be `telnyx`.
 ///
 /// Spec: `#/components/schemas/TelnyxQwen3TTSClone/properties/provider`
-pub type TelnyxQwen3TtsCloneProvider = TelnyxDesignCloneProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxQwen3TtsCloneProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `Telnyx`
+    Telnyx2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxQwen3TtsCloneProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Telnyx2 => "Telnyx",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxQwen3TtsCloneProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "Telnyx" => Self::Telnyx2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxQwen3TtsCloneProvider);
 
 /// Upload-based voice clone using the Telnyx Ultra model.
 ///
@@ -487,7 +667,42 @@ impl TelnyxUltraClone {
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/TelnyxUltraClone/properties/gender`
-pub type TelnyxUltraCloneGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxUltraCloneGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxUltraCloneGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxUltraCloneGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxUltraCloneGender);
 
 /// TTS model identifier. Must be `Ultra`.
 ///
@@ -524,7 +739,38 @@ crate::codec::string_enum!(TelnyxUltraCloneModelId);
 /// Voice synthesis provider. Must be `telnyx`.
 ///
 /// Spec: `#/components/schemas/TelnyxUltraClone/properties/provider`
-pub type TelnyxUltraCloneProvider = TelnyxDesignCloneProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TelnyxUltraCloneProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `Telnyx`
+    Telnyx2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TelnyxUltraCloneProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Telnyx2 => "Telnyx",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TelnyxUltraCloneProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "Telnyx" => Self::Telnyx2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TelnyxUltraCloneProvider);
 
 /// A voice clone object.
 ///
@@ -609,7 +855,42 @@ impl crate::shape::Shaped for VoiceCloneData {
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/VoiceCloneData/properties/gender`
-pub type VoiceCloneDataGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceCloneDataGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceCloneDataGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceCloneDataGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceCloneDataGender);
 
 /// TTS model identifier for the voice clone.
 ///
@@ -650,6 +931,50 @@ impl From<&str> for VoiceCloneDataModelId {
 }
 
 crate::codec::string_enum!(VoiceCloneDataModelId);
+
+/// Voice synthesis provider used for this clone.
+///
+/// Spec: `#/components/schemas/VoiceCloneData/properties/provider`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceCloneDataProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceCloneDataProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceCloneDataProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceCloneDataProvider);
 
 /// Identifies the resource type.
 ///
@@ -855,7 +1180,42 @@ impl VoiceCloneUpdateRequest {
 /// Updated gender for the voice clone.
 ///
 /// Spec: `#/components/schemas/VoiceCloneUpdateRequest/properties/gender`
-pub type VoiceCloneUpdateRequestGender = MinimaxCloneGender;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceCloneUpdateRequestGender {
+    /// `male`
+    Male,
+    /// `female`
+    Female,
+    /// `neutral`
+    Neutral,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceCloneUpdateRequestGender {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+            Self::Neutral => "neutral",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceCloneUpdateRequestGender {
+    fn from(value: &str) -> Self {
+        match value {
+            "male" => Self::Male,
+            "female" => Self::Female,
+            "neutral" => Self::Neutral,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceCloneUpdateRequestGender);
 
 /// Multipart form data for creating a voice clone from a direct audio upload. Maximum file size: 5MB for Telnyx, 20MB for Minimax.
 ///

@@ -5,6 +5,38 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Identifies the resource type.
+///
+/// Spec: `#/components/schemas/VoiceDesignData/properties/record_type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DataRecordType {
+    /// `voice_design`
+    VoiceDesign,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DataRecordType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VoiceDesign => "voice_design",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DataRecordType {
+    fn from(value: &str) -> Self {
+        match value {
+            "voice_design" => Self::VoiceDesign,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DataRecordType);
+
 /// A voice design object with full version detail.
 ///
 /// Spec: `#/components/schemas/VoiceDesignData`
@@ -82,39 +114,51 @@ impl crate::shape::Shaped for VoiceDesignData {
 /// Voice synthesis provider used for this design.
 ///
 /// Spec: `#/components/schemas/VoiceDesignData/properties/provider`
-pub type VoiceDesignDataProvider = VoiceCloneDataProvider;
-
-/// Identifies the resource type.
-///
-/// Spec: `#/components/schemas/VoiceDesignData/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VoiceDesignDataRecordType {
-    /// `voice_design`
-    VoiceDesign,
+pub enum VoiceDesignDataProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
     /// A value this version of the crate does not know, kept as sent.
     Unknown(String),
 }
 
-impl VoiceDesignDataRecordType {
+impl VoiceDesignDataProvider {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::VoiceDesign => "voice_design",
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
             Self::Unknown(other) => other,
         }
     }
 }
 
-impl From<&str> for VoiceDesignDataRecordType {
+impl From<&str> for VoiceDesignDataProvider {
     fn from(value: &str) -> Self {
         match value {
-            "voice_design" => Self::VoiceDesign,
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
 
-crate::codec::string_enum!(VoiceDesignDataRecordType);
+crate::codec::string_enum!(VoiceDesignDataProvider);
+
+/// Identifies the resource type.
+///
+/// Spec: `#/components/schemas/VoiceDesignData/properties/record_type`
+pub type VoiceDesignDataRecordType = DataRecordType;
 
 /// Paginated list of voice designs.
 ///
@@ -207,7 +251,46 @@ impl VoiceDesignRequest {
 /// Voice synthesis provider. `telnyx` uses the Qwen3TTS model; `minimax` uses the Minimax speech models. Case-insensitive. Defaults to `telnyx`.
 ///
 /// Spec: `#/components/schemas/VoiceDesignRequest/properties/provider`
-pub type VoiceDesignRequestProvider = VoiceCloneDataProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceDesignRequestProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceDesignRequestProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceDesignRequestProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceDesignRequestProvider);
 
 /// Response envelope for a single voice design with full version detail.
 ///
@@ -291,12 +374,51 @@ impl crate::shape::Shaped for VoiceDesignSummaryData {
 /// Voice synthesis provider used for this design.
 ///
 /// Spec: `#/components/schemas/VoiceDesignSummaryData/properties/provider`
-pub type VoiceDesignSummaryDataProvider = VoiceCloneDataProvider;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoiceDesignSummaryDataProvider {
+    /// `telnyx`
+    Telnyx,
+    /// `minimax`
+    Minimax,
+    /// `Telnyx`
+    Telnyx2,
+    /// `Minimax`
+    Minimax2,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VoiceDesignSummaryDataProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Telnyx => "telnyx",
+            Self::Minimax => "minimax",
+            Self::Telnyx2 => "Telnyx",
+            Self::Minimax2 => "Minimax",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VoiceDesignSummaryDataProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "telnyx" => Self::Telnyx,
+            "minimax" => Self::Minimax,
+            "Telnyx" => Self::Telnyx2,
+            "Minimax" => Self::Minimax2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VoiceDesignSummaryDataProvider);
 
 /// Identifies the resource type.
 ///
 /// Spec: `#/components/schemas/VoiceDesignSummaryData/properties/record_type`
-pub type VoiceDesignSummaryDataRecordType = VoiceDesignDataRecordType;
+pub type VoiceDesignSummaryDataRecordType = DataRecordType;
 
 /// Request body for renaming a voice design.
 ///

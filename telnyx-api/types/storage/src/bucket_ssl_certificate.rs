@@ -31,7 +31,26 @@ impl AddStorageSslCertificateBody {
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/put/responses/200/content/application~1json/schema`
-pub type AddStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AddStorageSslCertificateResponse {
+    pub data: Option<SslCertificate>,
+}
+
+crate::codec::optional_fields!(AddStorageSslCertificateResponse { "data" => data });
+
+impl crate::shape::Shaped for AddStorageSslCertificateResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AddStorageSslCertificateResponse",
+                &[crate::shape::field::<Option<SslCertificate>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,7 +75,26 @@ impl crate::shape::Shaped for GetStorageSslCertificatesResponse {
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/delete/responses/200/content/application~1json/schema`
-pub type RemoveStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemoveStorageSslCertificateResponse {
+    pub data: Option<SslCertificate>,
+}
+
+crate::codec::optional_fields!(RemoveStorageSslCertificateResponse { "data" => data });
+
+impl crate::shape::Shaped for RemoveStorageSslCertificateResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemoveStorageSslCertificateResponse",
+                &[crate::shape::field::<Option<SslCertificate>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/SSLCertificate`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -134,4 +172,35 @@ impl crate::shape::Shaped for SslCertificateIssuedBy {
 }
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_to`
-pub type SslCertificateIssuedTo = SslCertificateIssuedBy;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SslCertificateIssuedTo {
+    /// The common name of the entity the certificate was issued to
+    pub common_name: Option<String>,
+    /// The organization the certificate was issued to
+    pub organization: Option<String>,
+    /// The organizational unit the certificate was issued to
+    pub organization_unit: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SslCertificateIssuedTo { "common_name" => common_name, "organization" =>
+    organization, "organization_unit" => organization_unit }
+);
+
+impl crate::shape::Shaped for SslCertificateIssuedTo {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SslCertificateIssuedTo",
+                &[
+                    crate::shape::field::<Option<String>>("common_name"),
+                    crate::shape::field::<Option<String>>("organization"),
+                    crate::shape::field::<Option<String>>("organization_unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

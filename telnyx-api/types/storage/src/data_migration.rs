@@ -6,57 +6,19 @@
 use super::*;
 
 /// Spec: `#/paths/~1storage~1migrations/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateMigrationResponse {
-    pub data: Option<MigrationParams>,
-}
-
-crate::codec::optional_fields!(CreateMigrationResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateMigrationResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateMigrationResponse",
-                &[crate::shape::field::<Option<MigrationParams>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateMigrationResponse = MigrationResponse;
 
 /// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateMigrationSourceResponse {
-    pub data: Option<MigrationSourceParams>,
-}
-
-crate::codec::optional_fields!(CreateMigrationSourceResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateMigrationSourceResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateMigrationSourceResponse",
-                &[crate::shape::field::<Option<MigrationSourceParams>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateMigrationSourceResponse = MigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteMigrationSourceResponse = CreateMigrationSourceResponse;
+pub type DeleteMigrationSourceResponse = MigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetMigrationResponse = CreateMigrationResponse;
+pub type GetMigrationResponse = MigrationResponse;
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetMigrationSourceResponse = CreateMigrationSourceResponse;
+pub type GetMigrationSourceResponse = MigrationSourceResponse;
 
 /// Spec: `#/paths/~1storage~1migration_source_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -285,6 +247,28 @@ impl From<&str> for MigrationParamsStatus {
 
 crate::codec::string_enum!(MigrationParamsStatus);
 
+/// Spec: `#/paths/~1storage~1migrations/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MigrationResponse {
+    pub data: Option<MigrationParams>,
+}
+
+crate::codec::optional_fields!(MigrationResponse { "data" => data });
+
+impl crate::shape::Shaped for MigrationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationResponse",
+                &[crate::shape::field::<Option<MigrationParams>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MigrationSourceCoverageParams {
@@ -321,7 +305,34 @@ impl crate::shape::Shaped for MigrationSourceCoverageParams {
 /// Cloud provider from which to migrate data.
 ///
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams/properties/provider`
-pub type MigrationSourceCoverageParamsProvider = AwsVoiceSettingsType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MigrationSourceCoverageParamsProvider {
+    /// `aws`
+    Aws,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MigrationSourceCoverageParamsProvider {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aws => "aws",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for MigrationSourceCoverageParamsProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "aws" => Self::Aws,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(MigrationSourceCoverageParamsProvider);
 
 /// Spec: `#/components/schemas/MigrationSourceParams`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -445,5 +456,27 @@ impl crate::shape::Shaped for MigrationSourceParamsProviderAuth {
     };
 }
 
+/// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MigrationSourceResponse {
+    pub data: Option<MigrationSourceParams>,
+}
+
+crate::codec::optional_fields!(MigrationSourceResponse { "data" => data });
+
+impl crate::shape::Shaped for MigrationSourceResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationSourceResponse",
+                &[crate::shape::field::<Option<MigrationSourceParams>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
-pub type StopMigrationResponse = CreateMigrationResponse;
+pub type StopMigrationResponse = MigrationResponse;

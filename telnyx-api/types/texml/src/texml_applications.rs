@@ -20,7 +20,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1texml_applications/get/parameters/0/schema`
-pub type CallScriptingPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallScriptingPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CallScriptingPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Pagination Meta
 ///
@@ -131,7 +141,17 @@ impl CreateTexmlApplicationRequest {
 pub type CreateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/outbound`
-pub type CreateTexmlApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CreateTexmlApplicationRequestOutbound {
+    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    CreateTexmlApplicationRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
@@ -172,36 +192,48 @@ crate::codec::string_enum!(CreateTexmlApplicationRequestStatusCallbackMethod);
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/voice_method`
-pub type CreateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateTexmlApplicationRequestVoiceMethod {
+    /// `get`
+    Get,
+    /// `post`
+    Post,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateTexmlApplicationRequestVoiceMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateTexmlApplicationRequestVoiceMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateTexmlApplicationRequestVoiceMethod);
 
 /// Texml Application Response
 ///
 /// Spec: `#/paths/~1texml_applications/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTexmlApplicationResponse {
-    pub data: Option<TexmlApplication>,
-}
-
-crate::codec::optional_fields!(CreateTexmlApplicationResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateTexmlApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateTexmlApplicationResponse",
-                &[crate::shape::field::<Option<TexmlApplication>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateTexmlApplicationResponse = TexmlApplicationResponse;
 
 /// Texml Application Response
 ///
 /// Spec: `#/paths/~1texml_applications~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteTexmlApplicationResponse = CreateTexmlApplicationResponse;
+pub type DeleteTexmlApplicationResponse = TexmlApplicationResponse;
 
 /// Get All Texml Applications Response
 ///
@@ -246,7 +278,7 @@ pub type FirstCommandTimeoutSecs = i64;
 /// Texml Application Response
 ///
 /// Spec: `#/paths/~1texml_applications~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetTexmlApplicationResponse = CreateTexmlApplicationResponse;
+pub type GetTexmlApplicationResponse = TexmlApplicationResponse;
 
 /// Spec: `#/paths/~1texml_applications/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -380,17 +412,132 @@ impl crate::shape::Shaped for TexmlApplication {
 pub type TexmlApplicationInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/outbound`
-pub type TexmlApplicationOutbound = CreateFaxApplicationRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TexmlApplicationOutbound {
+    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    TexmlApplicationOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
+
+impl crate::shape::Shaped for TexmlApplicationOutbound {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlApplicationOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<OutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Texml Application Response
+///
+/// Spec: `#/paths/~1texml_applications/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TexmlApplicationResponse {
+    pub data: Option<TexmlApplication>,
+}
+
+crate::codec::optional_fields!(TexmlApplicationResponse { "data" => data });
+
+impl crate::shape::Shaped for TexmlApplicationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlApplicationResponse",
+                &[crate::shape::field::<Option<TexmlApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/status_callback_method`
-pub type TexmlApplicationStatusCallbackMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TexmlApplicationStatusCallbackMethod {
+    /// `get`
+    Get,
+    /// `post`
+    Post,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TexmlApplicationStatusCallbackMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TexmlApplicationStatusCallbackMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TexmlApplicationStatusCallbackMethod);
 
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/voice_method`
-pub type TexmlApplicationVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TexmlApplicationVoiceMethod {
+    /// `get`
+    Get,
+    /// `post`
+    Post,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TexmlApplicationVoiceMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TexmlApplicationVoiceMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TexmlApplicationVoiceMethod);
 
 /// Update Texml Application Request
 ///
@@ -466,19 +613,91 @@ impl UpdateTexmlApplicationRequest {
 pub type UpdateTexmlApplicationRequestInbound = CallControlApplicationInbound;
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/outbound`
-pub type UpdateTexmlApplicationRequestOutbound = CreateFaxApplicationRequestOutbound;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateTexmlApplicationRequestOutbound {
+    /// When set, this will limit the total number of outbound calls to phone numbers associated with this connection.
+    pub channel_limit: Option<i64>,
+    pub outbound_voice_profile_id: Option<OutboundVoiceProfileId>,
+}
+
+crate::codec::optional_fields!(
+    UpdateTexmlApplicationRequestOutbound { "channel_limit" => channel_limit,
+    "outbound_voice_profile_id" => outbound_voice_profile_id }
+);
 
 /// HTTP request method Telnyx should use when requesting the status_callback URL.
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/status_callback_method`
-pub type UpdateTexmlApplicationRequestStatusCallbackMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTexmlApplicationRequestStatusCallbackMethod {
+    /// `get`
+    Get,
+    /// `post`
+    Post,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateTexmlApplicationRequestStatusCallbackMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateTexmlApplicationRequestStatusCallbackMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateTexmlApplicationRequestStatusCallbackMethod);
 
 /// HTTP request method Telnyx will use to interact with your XML Translator webhooks. Either 'get' or 'post'.
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/voice_method`
-pub type UpdateTexmlApplicationRequestVoiceMethod = CreateTexmlApplicationRequestStatusCallbackMethod;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTexmlApplicationRequestVoiceMethod {
+    /// `get`
+    Get,
+    /// `post`
+    Post,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateTexmlApplicationRequestVoiceMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateTexmlApplicationRequestVoiceMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateTexmlApplicationRequestVoiceMethod);
 
 /// Texml Application Response
 ///
 /// Spec: `#/paths/~1texml_applications~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateTexmlApplicationResponse = CreateTexmlApplicationResponse;
+pub type UpdateTexmlApplicationResponse = TexmlApplicationResponse;

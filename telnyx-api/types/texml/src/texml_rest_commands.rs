@@ -8,8 +8,128 @@ use super::*;
 /// Spec: `#/components/schemas/AccountSid`
 pub type AccountSid = String;
 
+/// The track to be used for siprec session. Can be `both_tracks`, `inbound_track` or `outbound_track`. Defaults to `both_tracks`.
+///
+/// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/Track`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BodyTrack {
+    /// `both_tracks`
+    BothTracks,
+    /// `inbound_track`
+    InboundTrack,
+    /// `outbound_track`
+    OutboundTrack,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BodyTrack {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BothTracks => "both_tracks",
+            Self::InboundTrack => "inbound_track",
+            Self::OutboundTrack => "outbound_track",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BodyTrack {
+    fn from(value: &str) -> Self {
+        match value {
+            "both_tracks" => Self::BothTracks,
+            "inbound_track" => Self::InboundTrack,
+            "outbound_track" => Self::OutboundTrack,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(BodyTrack);
+
 /// Spec: `#/components/schemas/CallControlId`
 pub type CallControlId = String;
+
+/// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/DetectionMode`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestDetectionMode {
+    /// `Premium`
+    Premium,
+    /// `Regular`
+    Regular,
+    /// `PremiumCallScreening`
+    PremiumCallScreening,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestDetectionMode {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Premium => "Premium",
+            Self::Regular => "Regular",
+            Self::PremiumCallScreening => "PremiumCallScreening",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestDetectionMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "Premium" => Self::Premium,
+            "Regular" => Self::Regular,
+            "PremiumCallScreening" => Self::PremiumCallScreening,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestDetectionMode);
+
+/// Enables Answering Machine Detection.
+///
+/// Spec: `#/components/schemas/InitiateAICallRequest/properties/MachineDetection`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallRequestMachineDetection {
+    /// `Enable`
+    Enable,
+    /// `Disable`
+    Disable,
+    /// `DetectMessageEnd`
+    DetectMessageEnd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallRequestMachineDetection {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enable => "Enable",
+            Self::Disable => "Disable",
+            Self::DetectMessageEnd => "DetectMessageEnd",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallRequestMachineDetection {
+    fn from(value: &str) -> Self {
+        match value {
+            "Enable" => Self::Enable,
+            "Disable" => Self::Disable,
+            "DetectMessageEnd" => Self::DetectMessageEnd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallRequestMachineDetection);
 
 /// Call resource
 ///
@@ -99,7 +219,42 @@ impl crate::shape::Shaped for CallResource {
 /// The value of the answering machine detection result, if this feature was enabled for the call.
 ///
 /// Spec: `#/components/schemas/CallResource/properties/answered_by`
-pub type CallResourceAnsweredBy = CallMachineDetectionEndedPayloadResult;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallResourceAnsweredBy {
+    /// `human`
+    Human,
+    /// `machine`
+    Machine,
+    /// `not_sure`
+    NotSure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CallResourceAnsweredBy {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Human => "human",
+            Self::Machine => "machine",
+            Self::NotSure => "not_sure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CallResourceAnsweredBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "human" => Self::Human,
+            "machine" => Self::Machine,
+            "not_sure" => Self::NotSure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CallResourceAnsweredBy);
 
 /// The direction of this call.
 ///
@@ -770,7 +925,42 @@ crate::codec::string_enum!(ConferenceResourceStatus);
 pub type ConferenceSid = String;
 
 /// Spec: `#/paths/~1texml~1Accounts~1{account_sid}~1Conferences/get/parameters/5/schema`
-pub type ConferenceStatus2 = ConferenceResourceStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceStatus2 {
+    /// `init`
+    Init,
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceStatus2 {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Init => "init",
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceStatus2 {
+    fn from(value: &str) -> Self {
+        match value {
+            "init" => Self::Init,
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceStatus2);
 
 /// Create TeXML Secret request
 ///
@@ -1207,38 +1397,7 @@ crate::codec::string_enum!(DialConferenceParticipantRequestMachineDetection);
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingChannels`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DialConferenceParticipantRequestRecordingChannels {
-    /// `mono`
-    Mono,
-    /// `dual`
-    Dual,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DialConferenceParticipantRequestRecordingChannels {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mono => "mono",
-            Self::Dual => "dual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DialConferenceParticipantRequestRecordingChannels {
-    fn from(value: &str) -> Self {
-        match value {
-            "mono" => Self::Mono,
-            "dual" => Self::Dual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DialConferenceParticipantRequestRecordingChannels);
+pub type DialConferenceParticipantRequestRecordingChannels = RequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
@@ -1258,7 +1417,38 @@ pub type DialConferenceParticipantRequestStatusCallbackMethod = TexmlStatusCallb
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/Trim`
-pub type DialConferenceParticipantRequestTrim = DialConferenceParticipantRequestConferenceTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DialConferenceParticipantRequestTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// `do-not-trim`
+    DoNotTrim,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DialConferenceParticipantRequestTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::DoNotTrim => "do-not-trim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DialConferenceParticipantRequestTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            "do-not-trim" => Self::DoNotTrim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DialConferenceParticipantRequestTrim);
 
 /// List Recording Transcriptions Response
 ///
@@ -1556,87 +1746,17 @@ pub type InitiateAiCallRequestCustomHeadersItem = CreateTeXmlSecretRequest;
 /// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/DetectionMode`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateAiCallRequestDetectionMode {
-    /// `Premium`
-    Premium,
-    /// `Regular`
-    Regular,
-    /// `PremiumCallScreening`
-    PremiumCallScreening,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateAiCallRequestDetectionMode {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Premium => "Premium",
-            Self::Regular => "Regular",
-            Self::PremiumCallScreening => "PremiumCallScreening",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateAiCallRequestDetectionMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "Premium" => Self::Premium,
-            "Regular" => Self::Regular,
-            "PremiumCallScreening" => Self::PremiumCallScreening,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateAiCallRequestDetectionMode);
+pub type InitiateAiCallRequestDetectionMode = CallRequestDetectionMode;
 
 /// Enables Answering Machine Detection.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/MachineDetection`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InitiateAiCallRequestMachineDetection {
-    /// `Enable`
-    Enable,
-    /// `Disable`
-    Disable,
-    /// `DetectMessageEnd`
-    DetectMessageEnd,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl InitiateAiCallRequestMachineDetection {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Enable => "Enable",
-            Self::Disable => "Disable",
-            Self::DetectMessageEnd => "DetectMessageEnd",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for InitiateAiCallRequestMachineDetection {
-    fn from(value: &str) -> Self {
-        match value {
-            "Enable" => Self::Enable,
-            "Disable" => Self::Disable,
-            "DetectMessageEnd" => Self::DetectMessageEnd,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(InitiateAiCallRequestMachineDetection);
+pub type InitiateAiCallRequestMachineDetection = CallRequestMachineDetection;
 
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/RecordingChannels`
-pub type InitiateAiCallRequestRecordingChannels = DialConferenceParticipantRequestRecordingChannels;
+pub type InitiateAiCallRequestRecordingChannels = RequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
@@ -1661,7 +1781,38 @@ pub type InitiateAiCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/Trim`
-pub type InitiateAiCallRequestTrim = DialConferenceParticipantRequestConferenceTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateAiCallRequestTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// `do-not-trim`
+    DoNotTrim,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateAiCallRequestTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::DoNotTrim => "do-not-trim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateAiCallRequestTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            "do-not-trim" => Self::DoNotTrim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateAiCallRequestTrim);
 
 /// Initiate AI Call Result
 ///
@@ -1992,12 +2143,12 @@ pub type InitiateCallRequestDeepfakeDetectionCallbackMethod = TexmlStatusCallbac
 /// Allows you to choose between Regular, Premium, and PremiumCallScreening detections. See <https://developers.telnyx.com/docs/voice/programmable-voice/answering-machine-detection>
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/DetectionMode`
-pub type InitiateCallRequestDetectionMode = InitiateAiCallRequestDetectionMode;
+pub type InitiateCallRequestDetectionMode = CallRequestDetectionMode;
 
 /// Enables Answering Machine Detection.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/MachineDetection`
-pub type InitiateCallRequestMachineDetection = InitiateAiCallRequestMachineDetection;
+pub type InitiateCallRequestMachineDetection = CallRequestMachineDetection;
 
 /// Defines whether media should be encrypted on the call. When set to `SRTP`, the call will use Secure Real-time Transport Protocol for media encryption. When set to `DTLS`, the call will use DTLS for media encryption. Only supported for SIP destinations.
 ///
@@ -2007,7 +2158,7 @@ pub type InitiateCallRequestMediaEncryption = CallRequestMediaEncryption;
 /// The number of channels in the final recording. Defaults to `mono`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/RecordingChannels`
-pub type InitiateCallRequestRecordingChannels = DialConferenceParticipantRequestRecordingChannels;
+pub type InitiateCallRequestRecordingChannels = RequestRecordingChannels;
 
 /// HTTP request type used for `RecordingStatusCallback`. Defaults to `POST`.
 ///
@@ -2032,12 +2183,78 @@ pub type InitiateCallRequestStatusCallbackMethod = TexmlStatusCallbackMethod;
 /// The supervising role for the new leg. Determines the audio behavior: barge (hear both sides), whisper (only hear supervisor), monitor (hear both sides but supervisor muted). Default: barge
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/SupervisingRole`
-pub type InitiateCallRequestSupervisingRole = CallRequestSupervisorRole;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateCallRequestSupervisingRole {
+    /// `barge`
+    Barge,
+    /// `whisper`
+    Whisper,
+    /// `monitor`
+    Monitor,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateCallRequestSupervisingRole {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Barge => "barge",
+            Self::Whisper => "whisper",
+            Self::Monitor => "monitor",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateCallRequestSupervisingRole {
+    fn from(value: &str) -> Self {
+        match value {
+            "barge" => Self::Barge,
+            "whisper" => Self::Whisper,
+            "monitor" => Self::Monitor,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateCallRequestSupervisingRole);
 
 /// Whether to trim any leading and trailing silence from the recording. Defaults to `trim-silence`.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/Trim`
-pub type InitiateCallRequestTrim = DialConferenceParticipantRequestConferenceTrim;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InitiateCallRequestTrim {
+    /// `trim-silence`
+    TrimSilence,
+    /// `do-not-trim`
+    DoNotTrim,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InitiateCallRequestTrim {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrimSilence => "trim-silence",
+            Self::DoNotTrim => "do-not-trim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InitiateCallRequestTrim {
+    fn from(value: &str) -> Self {
+        match value {
+            "trim-silence" => Self::TrimSilence,
+            "do-not-trim" => Self::DoNotTrim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InitiateCallRequestTrim);
 
 /// HTTP request type used for `Url`. The default value is inherited from TeXML Application setting.
 ///
@@ -2140,42 +2357,7 @@ impl crate::shape::Shaped for NewParticipantResource {
 /// The status of the participant's call in the conference.
 ///
 /// Spec: `#/components/schemas/NewParticipantResource/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum NewParticipantResourceStatus {
-    /// `connecting`
-    Connecting,
-    /// `connected`
-    Connected,
-    /// `completed`
-    Completed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl NewParticipantResourceStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Connected => "connected",
-            Self::Completed => "completed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for NewParticipantResourceStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "connecting" => Self::Connecting,
-            "connected" => Self::Connected,
-            "completed" => Self::Completed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(NewParticipantResourceStatus);
+pub type NewParticipantResourceStatus = ParticipantResourceStatus;
 
 /// Participant resource
 ///
@@ -2310,7 +2492,42 @@ impl crate::shape::Shaped for ParticipantResourceIndex {
 /// The status of the participant's call in the conference.
 ///
 /// Spec: `#/components/schemas/ParticipantResource/properties/status`
-pub type ParticipantResourceStatus = NewParticipantResourceStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParticipantResourceStatus {
+    /// `connecting`
+    Connecting,
+    /// `connected`
+    Connected,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ParticipantResourceStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ParticipantResourceStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "connecting" => Self::Connecting,
+            "connected" => Self::Connected,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ParticipantResourceStatus);
 
 /// Whether to play a beep when recording is started.
 ///
@@ -2527,10 +2744,82 @@ impl From<&str> for RecordingTrack {
 
 crate::codec::string_enum!(RecordingTrack);
 
+/// The number of channels in the final recording. Defaults to `mono`.
+///
+/// Spec: `#/components/schemas/DialConferenceParticipantRequest/properties/RecordingChannels`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestRecordingChannels {
+    /// `mono`
+    Mono,
+    /// `dual`
+    Dual,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RequestRecordingChannels {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mono => "mono",
+            Self::Dual => "dual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RequestRecordingChannels {
+    fn from(value: &str) -> Self {
+        match value {
+            "mono" => Self::Mono,
+            "dual" => Self::Dual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RequestRecordingChannels);
+
 /// Whether to send RecordingUrl in webhooks.
 ///
 /// Spec: `#/components/schemas/SendRecordingUrl`
 pub type SendRecordingUrl = bool;
+
+/// The status of the siprec session.
+///
+/// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SiprecSessionResponseBodyStatus {
+    /// `in-progress`
+    InProgress,
+    /// `stopped`
+    Stopped,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SiprecSessionResponseBodyStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Stopped => "stopped",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SiprecSessionResponseBodyStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "stopped" => Self::Stopped,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SiprecSessionResponseBodyStatus);
 
 /// Spec: `#/paths/~1texml~1Accounts~1{account_sid}~1Calls/get/parameters/6/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2912,7 +3201,7 @@ crate::codec::optional_fields!(
 /// Specifies SIP transport protocol.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/SipTransport`
-pub type TexmlCreateSiprecSessionRequestBodySipTransport = StartSiprecRequestSipTransport;
+pub type TexmlCreateSiprecSessionRequestBodySipTransport = SipTransport;
 
 /// HTTP request type used for `StatusCallback`.
 ///
@@ -2922,42 +3211,7 @@ pub type TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod = TexmlStatusCa
 /// The track to be used for siprec session. Can be `both_tracks`, `inbound_track` or `outbound_track`. Defaults to `both_tracks`.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionRequestBody/properties/Track`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlCreateSiprecSessionRequestBodyTrack {
-    /// `both_tracks`
-    BothTracks,
-    /// `inbound_track`
-    InboundTrack,
-    /// `outbound_track`
-    OutboundTrack,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlCreateSiprecSessionRequestBodyTrack {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BothTracks => "both_tracks",
-            Self::InboundTrack => "inbound_track",
-            Self::OutboundTrack => "outbound_track",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlCreateSiprecSessionRequestBodyTrack {
-    fn from(value: &str) -> Self {
-        match value {
-            "both_tracks" => Self::BothTracks,
-            "inbound_track" => Self::InboundTrack,
-            "outbound_track" => Self::OutboundTrack,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlCreateSiprecSessionRequestBodyTrack);
+pub type TexmlCreateSiprecSessionRequestBodyTrack = BodyTrack;
 
 /// Create Siprec Session Response
 ///
@@ -3025,43 +3279,12 @@ impl crate::shape::Shaped for TexmlCreateSiprecSessionResponseBody {
 /// The status of the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TexmlCreateSiprecSessionResponseBodyStatus {
-    /// `in-progress`
-    InProgress,
-    /// `stopped`
-    Stopped,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TexmlCreateSiprecSessionResponseBodyStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Stopped => "stopped",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TexmlCreateSiprecSessionResponseBodyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "stopped" => Self::Stopped,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TexmlCreateSiprecSessionResponseBodyStatus);
+pub type TexmlCreateSiprecSessionResponseBodyStatus = SiprecSessionResponseBodyStatus;
 
 /// The track used for the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/track`
-pub type TexmlCreateSiprecSessionResponseBodyTrack = TexmlCreateSiprecSessionRequestBodyTrack;
+pub type TexmlCreateSiprecSessionResponseBodyTrack = BodyTrack;
 
 /// Spec: `#/components/schemas/TexmlErrorCode`
 pub type TexmlErrorCode = String;
@@ -3569,7 +3792,7 @@ impl crate::shape::Shaped for TexmlUpdateSiprecSessionResponseBody {
 /// The status of the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlUpdateSiprecSessionResponseBody/properties/status`
-pub type TexmlUpdateSiprecSessionResponseBodyStatus = TexmlCreateSiprecSessionResponseBodyStatus;
+pub type TexmlUpdateSiprecSessionResponseBodyStatus = SiprecSessionResponseBodyStatus;
 
 /// Spec: `#/components/schemas/TwimlRecordingChannels`
 pub type TwimlRecordingChannels = i64;

@@ -32,26 +32,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1room_compositions/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateRoomCompositionResponse {
-    pub data: Option<RoomComposition>,
-}
-
-crate::codec::optional_fields!(CreateRoomCompositionResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateRoomCompositionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateRoomCompositionResponse",
-                &[crate::shape::field::<Option<RoomComposition>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateRoomCompositionResponse = RoomCompositionResponse;
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -66,6 +47,21 @@ pub struct ListRoomCompositionsFilter {
 crate::codec::optional_fields!(
     ListRoomCompositionsFilter { "date_created_at" => date_created_at, "session_id" =>
     session_id, "status" => status }
+);
+
+/// Spec: `#/paths/~1room_compositions/get/parameters/0/schema/properties/date_created_at`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomCompositionsFilterDateCreatedAt {
+    /// ISO 8601 date for filtering room compositions created on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room compositions created on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room compositions created on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomCompositionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
 );
 
 /// The status for filtering room compositions.
@@ -260,6 +256,28 @@ impl From<&str> for RoomCompositionFormat {
 
 crate::codec::string_enum!(RoomCompositionFormat);
 
+/// Spec: `#/paths/~1room_compositions/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoomCompositionResponse {
+    pub data: Option<RoomComposition>,
+}
+
+crate::codec::optional_fields!(RoomCompositionResponse { "data" => data });
+
+impl crate::shape::Shaped for RoomCompositionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomCompositionResponse",
+                &[crate::shape::field::<Option<RoomComposition>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Shows the room composition status.
 ///
 /// Spec: `#/components/schemas/RoomComposition/properties/status`
@@ -351,4 +369,4 @@ impl crate::shape::Shaped for VideoRegion {
 }
 
 /// Spec: `#/paths/~1room_compositions~1{room_composition_id}/get/responses/200/content/application~1json/schema`
-pub type ViewRoomCompositionResponse = CreateRoomCompositionResponse;
+pub type ViewRoomCompositionResponse = RoomCompositionResponse;

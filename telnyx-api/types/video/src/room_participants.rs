@@ -24,13 +24,49 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_joined_at`
-pub type ListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomParticipantsFilterDateJoinedAt {
+    /// ISO 8601 date for filtering room participants that joined on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants that joined on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants that joined on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomParticipantsFilterDateJoinedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_left_at`
-pub type ListRoomParticipantsFilterDateLeftAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomParticipantsFilterDateLeftAt {
+    /// ISO 8601 date for filtering room participants that left on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants that left on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants that left on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomParticipantsFilterDateLeftAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_updated_at`
-pub type ListRoomParticipantsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomParticipantsFilterDateUpdatedAt {
+    /// ISO 8601 date for filtering room participants updated on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants updated on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants updated on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomParticipantsFilterDateUpdatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_participants~1{room_participant_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -6,7 +6,60 @@
 use super::*;
 
 /// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema`
-pub type DeleteRoomRecordingsFilter = ListRoomRecordingsFilter;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteRoomRecordingsFilter {
+    pub date_ended_at: Option<DeleteRoomRecordingsFilterDateEndedAt>,
+    pub date_started_at: Option<DeleteRoomRecordingsFilterDateStartedAt>,
+    /// duration_secs greater or equal for filtering room recordings.
+    pub duration_secs: Option<i64>,
+    /// participant_id for filtering room recordings.
+    pub participant_id: Option<String>,
+    /// room_id for filtering room recordings.
+    pub room_id: Option<String>,
+    /// session_id for filtering room recordings.
+    pub session_id: Option<String>,
+    /// status for filtering room recordings.
+    pub status: Option<String>,
+    /// type for filtering room recordings.
+    pub type_: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    DeleteRoomRecordingsFilter { "date_ended_at" => date_ended_at, "date_started_at" =>
+    date_started_at, "duration_secs" => duration_secs, "participant_id" =>
+    participant_id, "room_id" => room_id, "session_id" => session_id, "status" => status,
+    "type" => type_ }
+);
+
+/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_ended_at`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteRoomRecordingsFilterDateEndedAt {
+    /// ISO 8601 date for filtering room recordings ended on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room recordings ended on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room recordings ended on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    DeleteRoomRecordingsFilterDateEndedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
+
+/// Spec: `#/paths/~1room_recordings/delete/parameters/0/schema/properties/date_started_at`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeleteRoomRecordingsFilterDateStartedAt {
+    /// ISO 8601 date for filtering room recordings started on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room recordings started on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room recordings started on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    DeleteRoomRecordingsFilterDateStartedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Bulk Room Recordings Delete Response
 ///
@@ -88,10 +141,34 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_ended_at`
-pub type ListRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomRecordingsFilterDateEndedAt {
+    /// ISO 8601 date for filtering room recordings ended on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room recordings ended on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room recordings ended on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomRecordingsFilterDateEndedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_started_at`
-pub type ListRoomRecordingsFilterDateStartedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomRecordingsFilterDateStartedAt {
+    /// ISO 8601 date for filtering room recordings started on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room recordings started on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room recordings started on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomRecordingsFilterDateStartedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_recordings/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -74,10 +74,58 @@ impl From<&str> for ActionsParticipantsRequestParticipantsVariant1 {
 crate::codec::string_enum!(ActionsParticipantsRequestParticipantsVariant1);
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema`
-pub type EndSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EndSessionResponse {
+    pub data: Option<EndSessionResponseData>,
+}
+
+crate::codec::optional_fields!(EndSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for EndSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EndSessionResponse",
+                &[crate::shape::field::<Option<EndSessionResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data`
+pub type EndSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema`
-pub type KickParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KickParticipantInSessionResponse {
+    pub data: Option<KickParticipantInSessionResponseData>,
+}
+
+crate::codec::optional_fields!(KickParticipantInSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for KickParticipantInSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KickParticipantInSessionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<KickParticipantInSessionResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data`
+pub type KickParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/paths/~1room_sessions/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -98,16 +146,78 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_created_at`
-pub type ListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomSessionsFilterDateCreatedAt {
+    /// ISO 8601 date for filtering room sessions created on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions created on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions created on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomSessionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_ended_at`
-pub type ListRoomSessionsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomSessionsFilterDateEndedAt {
+    /// ISO 8601 date for filtering room sessions ended on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions ended on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions ended on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomSessionsFilterDateEndedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_updated_at`
-pub type ListRoomSessionsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomSessionsFilterDateUpdatedAt {
+    /// ISO 8601 date for filtering room sessions updated on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions updated on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions updated on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomSessionsFilterDateUpdatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema`
-pub type MuteParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MuteParticipantInSessionResponse {
+    pub data: Option<MuteParticipantInSessionResponseData>,
+}
+
+crate::codec::optional_fields!(MuteParticipantInSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for MuteParticipantInSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MuteParticipantInSessionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<MuteParticipantInSessionResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1mute/post/responses/200/content/application~1json/schema/properties/data`
+pub type MuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,19 +236,84 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_joined_at`
-pub type RetrieveListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomParticipantsFilterDateJoinedAt {
+    /// ISO 8601 date for filtering room participants that joined on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants that joined on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants that joined on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomParticipantsFilterDateJoinedAt { "eq" => eq, "gte" => gte, "lte" =>
+    lte }
+);
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_left_at`
-pub type RetrieveListRoomParticipantsFilterDateLeftAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomParticipantsFilterDateLeftAt {
+    /// ISO 8601 date for filtering room participants that left on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants that left on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants that left on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomParticipantsFilterDateLeftAt { "eq" => eq, "gte" => gte, "lte" => lte
+    }
+);
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_updated_at`
-pub type RetrieveListRoomParticipantsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomParticipantsFilterDateUpdatedAt {
+    /// ISO 8601 date for filtering room participants updated on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room participants updated on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room participants updated on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomParticipantsFilterDateUpdatedAt { "eq" => eq, "gte" => gte, "lte" =>
+    lte }
+);
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/responses/200/content/application~1json/schema`
 pub type RetrieveListRoomParticipantsResponse = ListRoomParticipantsResponse;
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema`
-pub type UnmuteParticipantInSessionResponse = CallAddMessagesToAiAssistantResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnmuteParticipantInSessionResponse {
+    pub data: Option<UnmuteParticipantInSessionResponseData>,
+}
+
+crate::codec::optional_fields!(UnmuteParticipantInSessionResponse { "data" => data });
+
+impl crate::shape::Shaped for UnmuteParticipantInSessionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnmuteParticipantInSessionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<UnmuteParticipantInSessionResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1unmute/post/responses/200/content/application~1json/schema/properties/data`
+pub type UnmuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

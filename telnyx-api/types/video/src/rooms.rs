@@ -30,26 +30,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1rooms/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateRoomResponse {
-    pub data: Option<Room>,
-}
-
-crate::codec::optional_fields!(CreateRoomResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateRoomResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateRoomResponse",
-                &[crate::shape::field::<Option<Room>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateRoomResponse = RoomResponse;
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -66,10 +47,34 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_created_at`
-pub type ListRoomsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomsFilterDateCreatedAt {
+    /// ISO 8601 date for filtering rooms created on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering rooms created on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering rooms created on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_updated_at`
-pub type ListRoomsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListRoomsFilterDateUpdatedAt {
+    /// ISO 8601 date for filtering rooms updated on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering rooms updated on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering rooms updated on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ListRoomsFilterDateUpdatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1rooms/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -138,13 +143,51 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_created_at`
-pub type RetrieveListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomSessionsFilterDateCreatedAt {
+    /// ISO 8601 date for filtering room sessions created on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions created on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions created on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomSessionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte
+    }
+);
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_ended_at`
-pub type RetrieveListRoomSessionsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomSessionsFilterDateEndedAt {
+    /// ISO 8601 date for filtering room sessions ended on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions ended on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions ended on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomSessionsFilterDateEndedAt { "eq" => eq, "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_updated_at`
-pub type RetrieveListRoomSessionsFilterDateUpdatedAt = ListRoomCompositionsFilterDateCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RetrieveListRoomSessionsFilterDateUpdatedAt {
+    /// ISO 8601 date for filtering room sessions updated on that date.
+    pub eq: Option<String>,
+    /// ISO 8601 date for filtering room sessions updated on or after that date.
+    pub gte: Option<String>,
+    /// ISO 8601 date for filtering room sessions updated on or before that date.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RetrieveListRoomSessionsFilterDateUpdatedAt { "eq" => eq, "gte" => gte, "lte" => lte
+    }
+);
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/responses/200/content/application~1json/schema`
 pub type RetrieveListRoomSessionsResponse = ListRoomSessionsResponse;
@@ -212,8 +255,30 @@ impl crate::shape::Shaped for Room {
     };
 }
 
+/// Spec: `#/paths/~1rooms/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoomResponse {
+    pub data: Option<Room>,
+}
+
+crate::codec::optional_fields!(RoomResponse { "data" => data });
+
+impl crate::shape::Shaped for RoomResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomResponse",
+                &[crate::shape::field::<Option<Room>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1rooms~1{room_id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateRoomResponse = CreateRoomResponse;
+pub type UpdateRoomResponse = RoomResponse;
 
 /// Spec: `#/paths/~1rooms~1{room_id}/get/responses/200/content/application~1json/schema`
-pub type ViewRoomResponse = CreateRoomResponse;
+pub type ViewRoomResponse = RoomResponse;

@@ -5,39 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Spec: `#/paths/~1room_compositions/get/parameters/0/schema/properties/date_created_at`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListRoomCompositionsFilterDateCreatedAt {
-    /// ISO 8601 date for filtering room compositions created on that date.
-    pub eq: Option<String>,
-    /// ISO 8601 date for filtering room compositions created on or after that date.
-    pub gte: Option<String>,
-    /// ISO 8601 date for filtering room compositions created on or before that date.
-    pub lte: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ListRoomCompositionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
-);
-
-impl crate::shape::Shaped for ListRoomCompositionsFilterDateCreatedAt {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListRoomCompositionsFilterDateCreatedAt",
-                &[
-                    crate::shape::field::<Option<String>>("eq"),
-                    crate::shape::field::<Option<String>>("gte"),
-                    crate::shape::field::<Option<String>>("lte"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// Spec: `#/paths/~1room_participants/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomParticipantsResponse {
@@ -189,4 +156,14 @@ impl crate::shape::Shaped for RoomSession {
 }
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/1/schema`
-pub type VideoPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VideoPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    VideoPageConsolidated { "number" => number, "size" => size }
+);

@@ -71,6 +71,38 @@ impl AzureConfigurationData {
     }
 }
 
+/// Storage backend type
+///
+/// Spec: `#/components/schemas/AzureConfigurationData/properties/backend`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AzureConfigurationDataBackend {
+    /// `azure`
+    Azure,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AzureConfigurationDataBackend {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Azure => "azure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AzureConfigurationDataBackend {
+    fn from(value: &str) -> Self {
+        match value {
+            "azure" => Self::Azure,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AzureConfigurationDataBackend);
+
 /// Name of the bucket to be used to store recording files.
 ///
 /// Spec: `#/components/schemas/Bucket`
@@ -112,7 +144,17 @@ impl crate::shape::Shaped for CallRecordingsCursorPaginationMeta {
 }
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/0/schema`
-pub type CallRecordingsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecordingsPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    CallRecordingsPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
 ///
@@ -297,7 +339,7 @@ impl crate::shape::Shaped for CustomStorageConfigurationConfiguration {
 }
 
 /// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteRecordingTranscriptionResponse = GetRecordingTranscriptionResponse;
+pub type DeleteRecordingTranscriptionResponse = RecordingTranscriptionResponse;
 
 /// Spec: `#/components/requestBodies/DeleteRecordingsRequest/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -444,26 +486,7 @@ impl From<&str> for GcsConfigurationDataBackend {
 crate::codec::string_enum!(GcsConfigurationDataBackend);
 
 /// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetRecordingTranscriptionResponse {
-    pub data: Option<RecordingTranscription>,
-}
-
-crate::codec::optional_fields!(GetRecordingTranscriptionResponse { "data" => data });
-
-impl crate::shape::Shaped for GetRecordingTranscriptionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetRecordingTranscriptionResponse",
-                &[crate::shape::field::<Option<RecordingTranscription>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetRecordingTranscriptionResponse = RecordingTranscriptionResponse;
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -479,7 +502,17 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema/properties/created_at`
-pub type GetRecordingTranscriptionsFilterCreatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingTranscriptionsFilterCreatedAt {
+    /// Returns only transcriptions created later than or at given ISO 8601 datetime.
+    pub gte: Option<String>,
+    /// Returns only transcriptions created earlier than or at given ISO 8601 datetime.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingTranscriptionsFilterCreatedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1recording_transcriptions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -546,13 +579,43 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/created_at`
-pub type GetRecordingsFilterCreatedAt = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingsFilterCreatedAt {
+    /// Returns only recordings created later than or at given ISO 8601 datetime.
+    pub gte: Option<String>,
+    /// Returns only recordings created earlier than or at given ISO 8601 datetime.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingsFilterCreatedAt { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/end_time`
-pub type GetRecordingsFilterEndTime = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingsFilterEndTime {
+    /// Returns only recordings with an end time later than or equal to the given ISO 8601 datetime.
+    pub gte: Option<String>,
+    /// Returns only recordings with an end time earlier than or equal to the given ISO 8601 datetime.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingsFilterEndTime { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/start_time`
-pub type GetRecordingsFilterStartTime = ListOptOutsCreatedAt;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordingsFilterStartTime {
+    /// Returns only recordings with a start time later than or equal to the given ISO 8601 datetime.
+    pub gte: Option<String>,
+    /// Returns only recordings with a start time earlier than or equal to the given ISO 8601 datetime.
+    pub lte: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    GetRecordingsFilterStartTime { "gte" => gte, "lte" => lte }
+);
 
 /// Spec: `#/paths/~1recordings/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -739,7 +802,34 @@ pub type RecordingResponseDataChannels = TexmlRecordingChannels;
 /// Links to download the recording files.
 ///
 /// Spec: `#/components/schemas/RecordingResponseData/properties/download_urls`
-pub type RecordingResponseDataDownloadUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordingResponseDataDownloadUrls {
+    /// Link to download the recording in mp3 format.
+    pub mp3: Option<String>,
+    /// Link to download the recording in wav format.
+    pub wav: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    RecordingResponseDataDownloadUrls { "mp3" => mp3, "wav" => wav }
+);
+
+impl crate::shape::Shaped for RecordingResponseDataDownloadUrls {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordingResponseDataDownloadUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/RecordingResponseData/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -806,6 +896,38 @@ impl From<&str> for RecordingResponseDataSource {
 }
 
 crate::codec::string_enum!(RecordingResponseDataSource);
+
+/// The status of the recording. Only `completed` recordings are currently supported.
+///
+/// Spec: `#/components/schemas/RecordingResponseData/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordingResponseDataStatus {
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl RecordingResponseDataStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for RecordingResponseDataStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(RecordingResponseDataStatus);
 
 /// RecordingTranscriptionsResponseData
 ///
@@ -892,6 +1014,28 @@ impl From<&str> for RecordingTranscriptionRecordType {
 }
 
 crate::codec::string_enum!(RecordingTranscriptionRecordType);
+
+/// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordingTranscriptionResponse {
+    pub data: Option<RecordingTranscription>,
+}
+
+crate::codec::optional_fields!(RecordingTranscriptionResponse { "data" => data });
+
+impl crate::shape::Shaped for RecordingTranscriptionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordingTranscriptionResponse",
+                &[crate::shape::field::<Option<RecordingTranscription>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Region where the bucket is located.
 ///

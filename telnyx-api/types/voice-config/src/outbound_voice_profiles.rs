@@ -5,6 +5,42 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
+///
+/// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest/properties/calling_window`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallingWindow {
+    /// (BETA) The maximum number of calls that can be initiated to a single called party (CLD) within the calling window. A null value means no limit.
+    pub calls_per_cld: Option<i64>,
+    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are no longer allowed to start.
+    pub end_time: Option<String>,
+    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are allowed to start.
+    pub start_time: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    CallingWindow { "calls_per_cld" => calls_per_cld, "end_time" => end_time,
+    "start_time" => start_time }
+);
+
+impl crate::shape::Shaped for CallingWindow {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallingWindow",
+                &[
+                    crate::shape::field::<Option<i64>>("calls_per_cld"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Outbound Voice Profile
 ///
 /// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest`
@@ -81,72 +117,22 @@ impl CreateOutboundVoiceProfileRequest {
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
 ///
 /// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest/properties/calling_window`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateOutboundVoiceProfileRequestCallingWindow {
-    /// (BETA) The maximum number of calls that can be initiated to a single called party (CLD) within the calling window. A null value means no limit.
-    pub calls_per_cld: Option<i64>,
-    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are no longer allowed to start.
-    pub end_time: Option<String>,
-    /// (BETA) The UTC time of day (in HH:MM format, 24-hour clock) when calls are allowed to start.
-    pub start_time: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    CreateOutboundVoiceProfileRequestCallingWindow { "calls_per_cld" => calls_per_cld,
-    "end_time" => end_time, "start_time" => start_time }
-);
-
-impl crate::shape::Shaped for CreateOutboundVoiceProfileRequestCallingWindow {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateOutboundVoiceProfileRequestCallingWindow",
-                &[
-                    crate::shape::field::<Option<i64>>("calls_per_cld"),
-                    crate::shape::field::<Option<String>>("end_time"),
-                    crate::shape::field::<Option<String>>("start_time"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateOutboundVoiceProfileRequestCallingWindow = CallingWindow;
 
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateVoiceProfileResponse {
-    pub data: Option<OutboundVoiceProfile>,
-}
-
-crate::codec::optional_fields!(CreateVoiceProfileResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateVoiceProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateVoiceProfileResponse",
-                &[crate::shape::field::<Option<OutboundVoiceProfile>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateVoiceProfileResponse = VoiceProfileResponse;
 
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
+pub type DeleteOutboundVoiceProfileResponse = VoiceProfileResponse;
 
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
+pub type GetOutboundVoiceProfileResponse = VoiceProfileResponse;
 
 /// List Outbound Voice Profiles Response
 ///
@@ -233,7 +219,38 @@ pub type OutboundCallRecordingCallRecordingChannels = TexmlRecordingChannels;
 /// The audio file format for calls being recorded.
 ///
 /// Spec: `#/components/schemas/OutboundCallRecording/properties/call_recording_format`
-pub type OutboundCallRecordingCallRecordingFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboundCallRecordingCallRecordingFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl OutboundCallRecordingCallRecordingFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for OutboundCallRecordingCallRecordingFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(OutboundCallRecordingCallRecordingFormat);
 
 /// Specifies which calls are recorded.
 ///
@@ -378,10 +395,44 @@ impl crate::shape::Shaped for OutboundVoiceProfile {
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
 ///
 /// Spec: `#/components/schemas/OutboundVoiceProfile/properties/calling_window`
-pub type OutboundVoiceProfileCallingWindow = CreateOutboundVoiceProfileRequestCallingWindow;
+pub type OutboundVoiceProfileCallingWindow = CallingWindow;
+
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundVoiceProfilesFilterConsolidated {
+    /// Name filtering operations
+    pub name: Option<OutboundVoiceProfilesFilterConsolidatedName>,
+}
+
+crate::codec::optional_fields!(
+    OutboundVoiceProfilesFilterConsolidated { "name" => name }
+);
+
+/// Name filtering operations
+///
+/// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundVoiceProfilesFilterConsolidatedName {
+    /// Optional filter on outbound voice profile name.
+    pub contains: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    OutboundVoiceProfilesFilterConsolidatedName { "contains" => contains }
+);
 
 /// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/0/schema`
-pub type OutboundVoiceProfilesPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboundVoiceProfilesPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    OutboundVoiceProfilesPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Indicates the coverage of the termination regions.
 ///
@@ -597,12 +648,12 @@ impl UpdateOutboundVoiceProfileRequest {
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile.
 ///
 /// Spec: `#/components/schemas/UpdateOutboundVoiceProfileRequest/properties/calling_window`
-pub type UpdateOutboundVoiceProfileRequestCallingWindow = CreateOutboundVoiceProfileRequestCallingWindow;
+pub type UpdateOutboundVoiceProfileRequestCallingWindow = CallingWindow;
 
 /// Outbound Voice Profile Response
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateOutboundVoiceProfileResponse = CreateVoiceProfileResponse;
+pub type UpdateOutboundVoiceProfileResponse = VoiceProfileResponse;
 
 /// Setting for how costs for outbound profile are calculated.
 ///
@@ -635,3 +686,27 @@ impl From<&str> for UsagePaymentMethod {
 }
 
 crate::codec::string_enum!(UsagePaymentMethod);
+
+/// Outbound Voice Profile Response
+///
+/// Spec: `#/paths/~1outbound_voice_profiles/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceProfileResponse {
+    pub data: Option<OutboundVoiceProfile>,
+}
+
+crate::codec::optional_fields!(VoiceProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for VoiceProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceProfileResponse",
+                &[crate::shape::field::<Option<OutboundVoiceProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

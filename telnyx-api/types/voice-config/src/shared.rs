@@ -5,6 +5,36 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChannelsResponseData {
+    /// The current number of concurrent channels set for the account
+    pub channels: Option<i64>,
+    /// Identifies the type of the response
+    pub record_type: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ChannelsResponseData { "channels" => channels, "record_type" => record_type }
+);
+
+impl crate::shape::Shaped for ChannelsResponseData {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ChannelsResponseData",
+                &[
+                    crate::shape::field::<Option<i64>>("channels"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Conference Created
 ///
 /// Spec: `#/components/schemas/ConferenceCreated`
@@ -427,7 +457,52 @@ impl From<&str> for ConferenceFloorChangedEventEventType {
 crate::codec::string_enum!(ConferenceFloorChangedEventEventType);
 
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/payload`
-pub type ConferenceFloorChangedEventPayload = ConferenceCreatedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceFloorChangedEventPayload {
+    /// Call Control ID of the new speaker.
+    pub call_control_id: Option<String>,
+    /// Call Leg ID of the new speaker.
+    pub call_leg_id: Option<String>,
+    /// Call Session ID of the new speaker.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Conference ID that had a speaker change event.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceFloorChangedEventPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "occurred_at" => occurred_at }
+);
+
+impl crate::shape::Shaped for ConferenceFloorChangedEventPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceFloorChangedEventPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -690,7 +765,48 @@ impl From<&str> for ConferenceParticipantLeftEventType {
 crate::codec::string_enum!(ConferenceParticipantLeftEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantLeft/properties/payload`
-pub type ConferenceParticipantLeftPayload = ConferenceParticipantJoinedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantLeftPayload {
+    /// Call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// Conference ID that the participant joined.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceParticipantLeftPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id }
+);
+
+impl crate::shape::Shaped for ConferenceParticipantLeftPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantLeftPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -981,7 +1097,62 @@ impl From<&str> for ConferenceParticipantPlaybackStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantPlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStarted/properties/payload`
-pub type ConferenceParticipantPlaybackStartedPayload = ConferenceParticipantPlaybackEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantPlaybackStartedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceParticipantPlaybackStartedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "media_name" => media_name,
+    "media_url" => media_url, "occurred_at" => occurred_at }
+);
+
+impl crate::shape::Shaped for ConferenceParticipantPlaybackStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -1259,7 +1430,55 @@ impl From<&str> for ConferenceParticipantSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceParticipantSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStarted/properties/payload`
-pub type ConferenceParticipantSpeakStartedPayload = ConferenceParticipantSpeakEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceParticipantSpeakStartedPayload {
+    /// Participant's call ID used to issue commands via Call Control API.
+    pub call_control_id: Option<String>,
+    /// ID that is unique to the call and can be used to correlate webhook events.
+    pub call_leg_id: Option<String>,
+    /// ID that is unique to the call session and can be used to correlate webhook events. Call session is a group of related call legs that logically belong to the same phone call, e.g. an inbound and outbound leg of a transferred call.
+    pub call_session_id: Option<String>,
+    /// State received from a command.
+    pub client_state: Option<String>,
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceParticipantSpeakStartedPayload { "call_control_id" => call_control_id,
+    "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
+    client_state, "conference_id" => conference_id, "connection_id" => connection_id,
+    "creator_call_session_id" => creator_call_session_id, "occurred_at" => occurred_at }
+);
+
+impl crate::shape::Shaped for ConferenceParticipantSpeakStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -1516,7 +1735,48 @@ impl From<&str> for ConferencePlaybackStartedEventType {
 crate::codec::string_enum!(ConferencePlaybackStartedEventType);
 
 /// Spec: `#/components/schemas/ConferencePlaybackStarted/properties/payload`
-pub type ConferencePlaybackStartedPayload = ConferencePlaybackEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferencePlaybackStartedPayload {
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// The name of the audio media file being played back, if media_name has been used to start.
+    pub media_name: Option<String>,
+    /// The audio URL being played back, if audio_url has been used to start.
+    pub media_url: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferencePlaybackStartedPayload { "conference_id" => conference_id, "connection_id"
+    => connection_id, "creator_call_session_id" => creator_call_session_id, "media_name"
+    => media_name, "media_url" => media_url, "occurred_at" => occurred_at }
+);
+
+impl crate::shape::Shaped for ConferencePlaybackStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -1706,17 +1966,102 @@ pub type ConferenceRecordingSavedPayloadChannels = TexmlRecordingChannels;
 /// The audio file format used when storing the call recording. Can be either `mp3` or `wav`.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/format`
-pub type ConferenceRecordingSavedPayloadFormat = AnswerRequestRecordFormat;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConferenceRecordingSavedPayloadFormat {
+    /// `wav`
+    Wav,
+    /// `mp3`
+    Mp3,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ConferenceRecordingSavedPayloadFormat {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ConferenceRecordingSavedPayloadFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "wav" => Self::Wav,
+            "mp3" => Self::Mp3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ConferenceRecordingSavedPayloadFormat);
 
 /// Recording URLs in requested format. The URL is valid for as long as the file exists. For security purposes, this feature is activated on a per request basis.  Please contact customer support with your Account ID to request activation.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/public_recording_urls`
-pub type ConferenceRecordingSavedPayloadPublicRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceRecordingSavedPayloadPublicRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    pub mp3: Option<String>,
+    /// Recording URL in requested `wav` format.
+    pub wav: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3, "wav" => wav }
+);
+
+impl crate::shape::Shaped for ConferenceRecordingSavedPayloadPublicRecordingUrls {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingSavedPayloadPublicRecordingUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Recording URLs in requested format. These URLs are valid for 10 minutes. After 10 minutes, you may retrieve recordings via API using Reports -&gt; Call Recordings documentation, or via Mission Control under Reporting -&gt; Recordings.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/recording_urls`
-pub type ConferenceRecordingSavedPayloadRecordingUrls = CallRecordingSavedPayloadPublicRecordingUrls;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceRecordingSavedPayloadRecordingUrls {
+    /// Recording URL in requested `mp3` format.
+    pub mp3: Option<String>,
+    /// Recording URL in requested `wav` format.
+    pub wav: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceRecordingSavedPayloadRecordingUrls { "mp3" => mp3, "wav" => wav }
+);
+
+impl crate::shape::Shaped for ConferenceRecordingSavedPayloadRecordingUrls {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingSavedPayloadRecordingUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
@@ -1967,16 +2312,54 @@ impl From<&str> for ConferenceSpeakStartedEventType {
 crate::codec::string_enum!(ConferenceSpeakStartedEventType);
 
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/payload`
-pub type ConferenceSpeakStartedPayload = ConferenceSpeakEndedPayload;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConferenceSpeakStartedPayload {
+    /// ID of the conference the text was spoken in.
+    pub conference_id: Option<String>,
+    /// Call Control App ID (formerly Telnyx connection ID) used in the call.
+    pub connection_id: Option<String>,
+    /// ID that is unique to the call session that started the conference.
+    pub creator_call_session_id: Option<String>,
+    /// ISO 8601 datetime of when the event occurred.
+    pub occurred_at: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    ConferenceSpeakStartedPayload { "conference_id" => conference_id, "connection_id" =>
+    connection_id, "creator_call_session_id" => creator_call_session_id, "occurred_at" =>
+    occurred_at }
+);
+
+impl crate::shape::Shaped for ConferenceSpeakStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStarted/properties/record_type`
 pub type ConferenceSpeakStartedRecordType = ProgrammableFaxRecordType;
 
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
+pub type GetAllNumbersChannelZonesResponseDataItemNumbersItem = NumbersChannelZonesResponseDataItemNumbersItem;
+
 /// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllNumbersChannelZonesResponseDataItem {
+pub struct NumbersChannelZonesResponseDataItem {
     pub number_of_channels: Option<i64>,
     pub numbers: Option<Vec<GetAllNumbersChannelZonesResponseDataItemNumbersItem>>,
     pub zone_id: Option<String>,
@@ -1984,16 +2367,15 @@ pub struct GetAllNumbersChannelZonesResponseDataItem {
 }
 
 crate::codec::optional_fields!(
-    GetAllNumbersChannelZonesResponseDataItem { "number_of_channels" =>
-    number_of_channels, "numbers" => numbers, "zone_id" => zone_id, "zone_name" =>
-    zone_name }
+    NumbersChannelZonesResponseDataItem { "number_of_channels" => number_of_channels,
+    "numbers" => numbers, "zone_id" => zone_id, "zone_name" => zone_name }
 );
 
-impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItem {
+impl crate::shape::Shaped for NumbersChannelZonesResponseDataItem {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetAllNumbersChannelZonesResponseDataItem",
+                "NumbersChannelZonesResponseDataItem",
                 &[
                     crate::shape::field::<Option<i64>>("number_of_channels"),
                     crate::shape::field::<
@@ -2012,55 +2394,24 @@ impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItem {
 
 /// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllNumbersChannelZonesResponseDataItemNumbersItem {
+pub struct NumbersChannelZonesResponseDataItemNumbersItem {
     pub country: Option<String>,
     pub number: Option<String>,
 }
 
 crate::codec::optional_fields!(
-    GetAllNumbersChannelZonesResponseDataItemNumbersItem { "country" => country, "number"
-    => number }
+    NumbersChannelZonesResponseDataItemNumbersItem { "country" => country, "number" =>
+    number }
 );
 
-impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItemNumbersItem {
+impl crate::shape::Shaped for NumbersChannelZonesResponseDataItemNumbersItem {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetAllNumbersChannelZonesResponseDataItemNumbersItem",
+                "NumbersChannelZonesResponseDataItemNumbersItem",
                 &[
                     crate::shape::field::<Option<String>>("country"),
                     crate::shape::field::<Option<String>>("number"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListInboundChannelsResponseData {
-    /// The current number of concurrent channels set for the account
-    pub channels: Option<i64>,
-    /// Identifies the type of the response
-    pub record_type: Option<String>,
-}
-
-crate::codec::optional_fields!(
-    ListInboundChannelsResponseData { "channels" => channels, "record_type" =>
-    record_type }
-);
-
-impl crate::shape::Shaped for ListInboundChannelsResponseData {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListInboundChannelsResponseData",
-                &[
-                    crate::shape::field::<Option<i64>>("channels"),
-                    crate::shape::field::<Option<String>>("record_type"),
                 ],
                 false,
             );

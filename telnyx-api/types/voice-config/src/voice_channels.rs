@@ -5,6 +5,32 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChannelsResponse {
+    pub data: Option<ListInboundChannelsResponseData>,
+}
+
+crate::codec::optional_fields!(ChannelsResponse { "data" => data });
+
+impl crate::shape::Shaped for ChannelsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ChannelsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<ListInboundChannelsResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Channel zone object
 ///
 /// Spec: `#/components/schemas/GcbChannelZone`
@@ -77,34 +103,10 @@ impl From<&str> for GcbChannelZoneRecordType {
 crate::codec::string_enum!(GcbChannelZoneRecordType);
 
 /// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetAllNumbersChannelZonesResponse {
-    pub data: Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
-    pub meta: Option<PaginationMeta>,
-}
+pub type GetAllNumbersChannelZonesResponse = NumbersChannelZonesResponse;
 
-crate::codec::optional_fields!(
-    GetAllNumbersChannelZonesResponse { "data" => data, "meta" => meta }
-);
-
-impl crate::shape::Shaped for GetAllNumbersChannelZonesResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetAllNumbersChannelZonesResponse",
-                &[
-                    crate::shape::field::<
-                        Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
-                    >("data"),
-                    crate::shape::field::<Option<PaginationMeta>>("meta"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items`
+pub type GetAllNumbersChannelZonesResponseDataItem = NumbersChannelZonesResponseDataItem;
 
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -135,25 +137,35 @@ impl crate::shape::Shaped for GetGcbChannelZonesRequestResponse {
 }
 
 /// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema`
-pub type GetNumbersChannelZonesResponse = GetAllNumbersChannelZonesResponse;
+pub type GetNumbersChannelZonesResponse = NumbersChannelZonesResponse;
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema`
+pub type ListInboundChannelsResponse = ChannelsResponse;
+
+/// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
+pub type ListInboundChannelsResponseData = ChannelsResponseData;
+
+/// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListInboundChannelsResponse {
-    pub data: Option<ListInboundChannelsResponseData>,
+pub struct NumbersChannelZonesResponse {
+    pub data: Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
+    pub meta: Option<PaginationMeta>,
 }
 
-crate::codec::optional_fields!(ListInboundChannelsResponse { "data" => data });
+crate::codec::optional_fields!(
+    NumbersChannelZonesResponse { "data" => data, "meta" => meta }
+);
 
-impl crate::shape::Shaped for ListInboundChannelsResponse {
+impl crate::shape::Shaped for NumbersChannelZonesResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ListInboundChannelsResponse",
+                "NumbersChannelZonesResponse",
                 &[
                     crate::shape::field::<
-                        Option<ListInboundChannelsResponseData>,
+                        Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
                     >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
                 ],
                 false,
             );
@@ -178,10 +190,31 @@ impl PatchChannelZoneBody {
 }
 
 /// Spec: `#/paths/~1inbound_channels/patch/requestBody/content/application~1json/schema`
-pub type UpdateOutboundChannelsBody = PatchChannelZoneBody;
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UpdateOutboundChannelsBody {
+    /// The new number of concurrent channels for the account
+    pub channels: i64,
+}
+
+impl UpdateOutboundChannelsBody {
+    /// A value with its required members (`channels`) and no optional one.
+    pub fn new(channels: impl Into<i64>) -> Self {
+        Self { channels: channels.into() }
+    }
+}
 
 /// Spec: `#/paths/~1inbound_channels/patch/responses/200/content/application~1json/schema`
-pub type UpdateOutboundChannelsResponse = ListInboundChannelsResponse;
+pub type UpdateOutboundChannelsResponse = ChannelsResponse;
 
 /// Spec: `#/paths/~1channel_zones/get/parameters/0/schema`
-pub type VoiceChannelsPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceChannelsPageConsolidated {
+    /// The page number to load
+    pub number: Option<i64>,
+    /// The size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    VoiceChannelsPageConsolidated { "number" => number, "size" => size }
+);

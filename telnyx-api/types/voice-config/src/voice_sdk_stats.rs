@@ -438,7 +438,16 @@ impl crate::shape::Shaped for VoiceSdkCallReportStatsVariant2 {
 pub type VoiceSdkCallReportsResponse = Vec<VoiceSdkCallReport>;
 
 /// Spec: `#/paths/~1voice_sdk_call_reports/get/parameters/0/schema`
-pub type VoiceSdkDebugPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoiceSdkDebugPageConsolidated {
+    pub number: Option<i64>,
+    /// Number of reports per page. Maximum 100.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    VoiceSdkDebugPageConsolidated { "number" => number, "size" => size }
+);
 
 /// Pagination Meta
 ///

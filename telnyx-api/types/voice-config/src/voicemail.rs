@@ -6,32 +6,13 @@
 use super::*;
 
 /// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/post/responses/200/content/application~1json/schema`
-pub type CreateVoicemailResponse = GetVoicemailResponse;
+pub type CreateVoicemailResponse = VoicemailResponse;
 
 /// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetVoicemailResponse {
-    pub data: Option<VoicemailPrefResponse>,
-}
-
-crate::codec::optional_fields!(GetVoicemailResponse { "data" => data });
-
-impl crate::shape::Shaped for GetVoicemailResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetVoicemailResponse",
-                &[crate::shape::field::<Option<VoicemailPrefResponse>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetVoicemailResponse = VoicemailResponse;
 
 /// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/patch/responses/200/content/application~1json/schema`
-pub type UpdateVoicemailResponse = GetVoicemailResponse;
+pub type UpdateVoicemailResponse = VoicemailResponse;
 
 /// Spec: `#/components/schemas/VoicemailPrefResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -73,3 +54,25 @@ pub struct VoicemailRequest {
 }
 
 crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
+
+/// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoicemailResponse {
+    pub data: Option<VoicemailPrefResponse>,
+}
+
+crate::codec::optional_fields!(VoicemailResponse { "data" => data });
+
+impl crate::shape::Shaped for VoicemailResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoicemailResponse",
+                &[crate::shape::field::<Option<VoicemailPrefResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}

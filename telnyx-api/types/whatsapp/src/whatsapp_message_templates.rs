@@ -6,7 +6,73 @@
 use super::*;
 
 /// Spec: `#/paths/~1v2~1whatsapp~1message_templates/get/parameters/2/schema`
-pub type ListWhatsappTemplatesFilterCategory = WhatsappCreateTemplateRequestCategory;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListWhatsappTemplatesFilterCategory {
+    /// `MARKETING`
+    Marketing,
+    /// `UTILITY`
+    Utility,
+    /// `AUTHENTICATION`
+    Authentication,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ListWhatsappTemplatesFilterCategory {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Marketing => "MARKETING",
+            Self::Utility => "UTILITY",
+            Self::Authentication => "AUTHENTICATION",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ListWhatsappTemplatesFilterCategory {
+    fn from(value: &str) -> Self {
+        match value {
+            "MARKETING" => Self::Marketing,
+            "UTILITY" => Self::Utility,
+            "AUTHENTICATION" => Self::Authentication,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ListWhatsappTemplatesFilterCategory);
+
+/// A template component. Additional Meta component types not listed here are also accepted.
+///
+/// Spec: `#/components/schemas/WhatsappCreateTemplateRequest/properties/components/items`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum TemplateRequestComponentsItem {
+    WhatsappTemplateHeaderComponent(WhatsappTemplateHeaderComponent),
+    WhatsappTemplateBodyComponent(WhatsappTemplateBodyComponent),
+    WhatsappTemplateFooterComponent(WhatsappTemplateFooterComponent),
+    WhatsappTemplateButtonsComponent(WhatsappTemplateButtonsComponent),
+    WhatsappTemplateCarouselComponent(WhatsappTemplateCarouselComponent),
+}
+
+impl<'de> serde::Deserialize<'de> for TemplateRequestComponentsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "TemplateRequestComponentsItem",
+            &[
+                |v| crate::codec::variant(v, Self::WhatsappTemplateHeaderComponent),
+                |v| crate::codec::variant(v, Self::WhatsappTemplateBodyComponent),
+                |v| crate::codec::variant(v, Self::WhatsappTemplateFooterComponent),
+                |v| crate::codec::variant(v, Self::WhatsappTemplateButtonsComponent),
+                |v| crate::codec::variant(v, Self::WhatsappTemplateCarouselComponent),
+            ],
+        )
+    }
+}
 
 /// Spec: `#/components/schemas/WhatsappCreateTemplateRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -85,33 +151,7 @@ crate::codec::string_enum!(WhatsappCreateTemplateRequestCategory);
 /// A template component. Additional Meta component types not listed here are also accepted.
 ///
 /// Spec: `#/components/schemas/WhatsappCreateTemplateRequest/properties/components/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum WhatsappCreateTemplateRequestComponentsItem {
-    WhatsappTemplateHeaderComponent(WhatsappTemplateHeaderComponent),
-    WhatsappTemplateBodyComponent(WhatsappTemplateBodyComponent),
-    WhatsappTemplateFooterComponent(WhatsappTemplateFooterComponent),
-    WhatsappTemplateButtonsComponent(WhatsappTemplateButtonsComponent),
-    WhatsappTemplateCarouselComponent(WhatsappTemplateCarouselComponent),
-}
-
-impl<'de> serde::Deserialize<'de> for WhatsappCreateTemplateRequestComponentsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::codec::untagged(
-            deserializer,
-            "WhatsappCreateTemplateRequestComponentsItem",
-            &[
-                |v| crate::codec::variant(v, Self::WhatsappTemplateHeaderComponent),
-                |v| crate::codec::variant(v, Self::WhatsappTemplateBodyComponent),
-                |v| crate::codec::variant(v, Self::WhatsappTemplateFooterComponent),
-                |v| crate::codec::variant(v, Self::WhatsappTemplateButtonsComponent),
-                |v| crate::codec::variant(v, Self::WhatsappTemplateCarouselComponent),
-            ],
-        )
-    }
-}
+pub type WhatsappCreateTemplateRequestComponentsItem = TemplateRequestComponentsItem;
 
 /// The main text content of the message. Supports multiple variable parameters ({{1}}, {{2}}, etc.). Variables cannot be at the start or end. Maximum 1024 characters.
 ///
@@ -546,7 +586,42 @@ impl crate::shape::Shaped for WhatsappTemplateData {
 }
 
 /// Spec: `#/components/schemas/WhatsappTemplateData/properties/category`
-pub type WhatsappTemplateDataCategory = WhatsappCreateTemplateRequestCategory;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WhatsappTemplateDataCategory {
+    /// `MARKETING`
+    Marketing,
+    /// `UTILITY`
+    Utility,
+    /// `AUTHENTICATION`
+    Authentication,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WhatsappTemplateDataCategory {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Marketing => "MARKETING",
+            Self::Utility => "UTILITY",
+            Self::Authentication => "AUTHENTICATION",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WhatsappTemplateDataCategory {
+    fn from(value: &str) -> Self {
+        match value {
+            "MARKETING" => Self::Marketing,
+            "UTILITY" => Self::Utility,
+            "AUTHENTICATION" => Self::Authentication,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WhatsappTemplateDataCategory);
 
 /// Spec: `#/components/schemas/WhatsappTemplateData/properties/whatsapp_business_account`
 pub type WhatsappTemplateDataWhatsappBusinessAccount = AcceptSuggestionsRequest;
@@ -796,9 +871,44 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WhatsappUpdateTemplateRequest/properties/category`
-pub type WhatsappUpdateTemplateRequestCategory = WhatsappCreateTemplateRequestCategory;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WhatsappUpdateTemplateRequestCategory {
+    /// `MARKETING`
+    Marketing,
+    /// `UTILITY`
+    Utility,
+    /// `AUTHENTICATION`
+    Authentication,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WhatsappUpdateTemplateRequestCategory {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Marketing => "MARKETING",
+            Self::Utility => "UTILITY",
+            Self::Authentication => "AUTHENTICATION",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WhatsappUpdateTemplateRequestCategory {
+    fn from(value: &str) -> Self {
+        match value {
+            "MARKETING" => Self::Marketing,
+            "UTILITY" => Self::Utility,
+            "AUTHENTICATION" => Self::Authentication,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WhatsappUpdateTemplateRequestCategory);
 
 /// A template component. Additional Meta component types not listed here are also accepted.
 ///
 /// Spec: `#/components/schemas/WhatsappUpdateTemplateRequest/properties/components/items`
-pub type WhatsappUpdateTemplateRequestComponentsItem = WhatsappCreateTemplateRequestComponentsItem;
+pub type WhatsappUpdateTemplateRequestComponentsItem = TemplateRequestComponentsItem;

@@ -713,10 +713,50 @@ impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItemRowsItem {
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/body`
-pub type WhatsappInteractiveBody = WhatsappInteractiveActionCardsItemBody;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatsappInteractiveBody {
+    /// body text, 1024 character maximum
+    pub text: Option<String>,
+}
+
+crate::codec::optional_fields!(WhatsappInteractiveBody { "text" => text });
+
+impl crate::shape::Shaped for WhatsappInteractiveBody {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveBody",
+                &[crate::shape::field::<Option<String>>("text")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/footer`
-pub type WhatsappInteractiveFooter = WhatsappInteractiveActionCardsItemBody;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatsappInteractiveFooter {
+    /// footer text, 60 character maximum
+    pub text: Option<String>,
+}
+
+crate::codec::optional_fields!(WhatsappInteractiveFooter { "text" => text });
+
+impl crate::shape::Shaped for WhatsappInteractiveFooter {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveFooter",
+                &[crate::shape::field::<Option<String>>("text")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/header`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1539,7 +1579,7 @@ impl crate::shape::Shaped for WhatsappResponseDataFrom {
 /// The line-type of the sender.
 ///
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type`
-pub type WhatsappResponseDataFromLineType = InboundMessagePayloadCcItemLineType;
+pub type WhatsappResponseDataFromLineType = LineType;
 
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

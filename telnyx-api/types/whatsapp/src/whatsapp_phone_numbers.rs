@@ -29,6 +29,40 @@ impl PostWhatsappProfilePhotoBody {
     }
 }
 
+/// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerificationRequestVerificationMethod {
+    /// `sms`
+    Sms,
+    /// `voice`
+    Voice,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl VerificationRequestVerificationMethod {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Sms => "sms",
+            Self::Voice => "voice",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for VerificationRequestVerificationMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "sms" => Self::Sms,
+            "voice" => Self::Voice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(VerificationRequestVerificationMethod);
+
 /// Spec: `#/components/schemas/WhatsappCallingSettingsData`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappCallingSettingsData {
@@ -188,38 +222,7 @@ impl WhatsappPhoneNumberVerificationRequest {
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WhatsappPhoneNumberVerificationRequestVerificationMethod {
-    /// `sms`
-    Sms,
-    /// `voice`
-    Voice,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl WhatsappPhoneNumberVerificationRequestVerificationMethod {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Voice => "voice",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for WhatsappPhoneNumberVerificationRequestVerificationMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "sms" => Self::Sms,
-            "voice" => Self::Voice,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(WhatsappPhoneNumberVerificationRequestVerificationMethod);
+pub type WhatsappPhoneNumberVerificationRequestVerificationMethod = VerificationRequestVerificationMethod;
 
 /// Spec: `#/components/schemas/WhatsappProfileData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -366,7 +369,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WhatsappResendVerificationRequest/properties/verification_method`
-pub type WhatsappResendVerificationRequestVerificationMethod = WhatsappPhoneNumberVerificationRequestVerificationMethod;
+pub type WhatsappResendVerificationRequestVerificationMethod = VerificationRequestVerificationMethod;
 
 /// Spec: `#/components/schemas/WhatsappUpdateProfileRequest`
 #[derive(Debug, Clone, PartialEq, Default)]

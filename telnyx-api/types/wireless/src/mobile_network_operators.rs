@@ -31,7 +31,20 @@ crate::codec::optional_fields!(
 /// Advanced name filtering operations
 ///
 /// Spec: `#/paths/~1mobile_network_operators/get/parameters/0/schema/properties/name`
-pub type FilterMobileNetworkOperatorsConsolidatedName = InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterMobileNetworkOperatorsConsolidatedName {
+    /// Filter by name containing match.
+    pub contains: Option<String>,
+    /// Filter by name ending with.
+    pub ends_with: Option<String>,
+    /// Filter by name starting with.
+    pub starts_with: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    FilterMobileNetworkOperatorsConsolidatedName { "contains" => contains, "ends_with" =>
+    ends_with, "starts_with" => starts_with }
+);
 
 /// Spec: `#/paths/~1mobile_network_operators/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -88,6 +88,44 @@ impl crate::shape::Shaped for CompleteOtaUpdateSettings {
     };
 }
 
+/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CompleteOtaUpdateStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CompleteOtaUpdateStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CompleteOtaUpdateStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CompleteOtaUpdateStatus);
+
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/type`
@@ -139,12 +177,74 @@ crate::codec::optional_fields!(
 /// Filter by a specific status of the resource's lifecycle.
 ///
 /// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/status`
-pub type FilterOtaUpdatesConsolidatedStatus = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterOtaUpdatesConsolidatedStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterOtaUpdatesConsolidatedStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterOtaUpdatesConsolidatedStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterOtaUpdatesConsolidatedStatus);
 
 /// Filter by type.
 ///
 /// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/type`
-pub type FilterOtaUpdatesConsolidatedType = CompleteOtaUpdateType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterOtaUpdatesConsolidatedType {
+    /// `sim_card_network_preferences`
+    SimCardNetworkPreferences,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterOtaUpdatesConsolidatedType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SimCardNetworkPreferences => "sim_card_network_preferences",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterOtaUpdatesConsolidatedType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sim_card_network_preferences" => Self::SimCardNetworkPreferences,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterOtaUpdatesConsolidatedType);
 
 /// Spec: `#/paths/~1ota_updates~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -288,9 +388,71 @@ impl crate::shape::Shaped for SimplifiedOtaUpdate {
 }
 
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/status`
-pub type SimplifiedOtaUpdateStatus = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimplifiedOtaUpdateStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimplifiedOtaUpdateStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimplifiedOtaUpdateStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimplifiedOtaUpdateStatus);
 
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/type`
-pub type SimplifiedOtaUpdateType = CompleteOtaUpdateType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimplifiedOtaUpdateType {
+    /// `sim_card_network_preferences`
+    SimCardNetworkPreferences,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimplifiedOtaUpdateType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SimCardNetworkPreferences => "sim_card_network_preferences",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimplifiedOtaUpdateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "sim_card_network_preferences" => Self::SimCardNetworkPreferences,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimplifiedOtaUpdateType);

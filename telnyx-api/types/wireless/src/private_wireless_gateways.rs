@@ -29,32 +29,13 @@ impl CreatePrivateWirelessGatewayBody {
 }
 
 /// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreatePrivateWirelessGatewayResponse {
-    pub data: Option<PrivateWirelessGateway>,
-}
-
-crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => data });
-
-impl crate::shape::Shaped for CreatePrivateWirelessGatewayResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreatePrivateWirelessGatewayResponse",
-                &[crate::shape::field::<Option<PrivateWirelessGateway>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreatePrivateWirelessGatewayResponse = WirelessGatewayResponse;
 
 /// Spec: `#/paths/~1private_wireless_gateways~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+pub type DeleteWirelessGatewayResponse = WirelessGatewayResponse;
 
 /// Spec: `#/paths/~1private_wireless_gateways~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetPrivateWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
+pub type GetPrivateWirelessGatewayResponse = WirelessGatewayResponse;
 
 /// Spec: `#/paths/~1private_wireless_gateways/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -269,6 +250,28 @@ impl crate::shape::Shaped for PwgAssignedResourcesSummary {
                     crate::shape::field::<Option<i64>>("count"),
                     crate::shape::field::<Option<String>>("record_type"),
                 ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessGatewayResponse {
+    pub data: Option<PrivateWirelessGateway>,
+}
+
+crate::codec::optional_fields!(WirelessGatewayResponse { "data" => data });
+
+impl crate::shape::Shaped for WirelessGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessGatewayResponse",
+                &[crate::shape::field::<Option<PrivateWirelessGateway>>("data")],
                 false,
             );
             &SHAPE

@@ -6,32 +6,13 @@
 use super::*;
 
 /// Spec: `#/paths/~1wireless~1detail_records_reports/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateWdrReportResponse {
-    pub data: Option<WdrReport>,
-}
-
-crate::codec::optional_fields!(CreateWdrReportResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateWdrReportResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateWdrReportResponse",
-                &[crate::shape::field::<Option<WdrReport>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateWdrReportResponse = WdrReportResponse;
 
 /// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteWdrReportResponse = CreateWdrReportResponse;
+pub type DeleteWdrReportResponse = WdrReportResponse;
 
 /// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetWdrReportResponse = CreateWdrReportResponse;
+pub type GetWdrReportResponse = WdrReportResponse;
 
 /// Spec: `#/paths/~1wireless~1detail_records_reports/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -117,7 +98,29 @@ crate::codec::optional_fields!(
     WdrReportRequest { "end_time" => end_time, "start_time" => start_time }
 );
 
+/// Spec: `#/paths/~1wireless~1detail_records_reports/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WdrReportResponse {
+    pub data: Option<WdrReport>,
+}
+
+crate::codec::optional_fields!(WdrReportResponse { "data" => data });
+
+impl crate::shape::Shaped for WdrReportResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WdrReportResponse",
+                &[crate::shape::field::<Option<WdrReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Indicates the status of the report, which is updated asynchronously.
 ///
 /// Spec: `#/components/schemas/WdrReport/properties/status`
-pub type WdrReportStatus = LedgerBillingGroupReportStatus;
+pub type WdrReportStatus = ReportStatus;

@@ -15,7 +15,7 @@ use super::*;
 ///
 /// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BulkSimCardActionActionType {
+pub enum ActionType {
     /// `bulk_disable_voice`
     BulkDisableVoice,
     /// `bulk_enable_voice`
@@ -26,7 +26,7 @@ pub enum BulkSimCardActionActionType {
     Unknown(String),
 }
 
-impl BulkSimCardActionActionType {
+impl ActionType {
     /// The value as it goes on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -38,7 +38,7 @@ impl BulkSimCardActionActionType {
     }
 }
 
-impl From<&str> for BulkSimCardActionActionType {
+impl From<&str> for ActionType {
     fn from(value: &str) -> Self {
         match value {
             "bulk_disable_voice" => Self::BulkDisableVoice,
@@ -49,45 +49,7 @@ impl From<&str> for BulkSimCardActionActionType {
     }
 }
 
-crate::codec::string_enum!(BulkSimCardActionActionType);
-
-/// Spec: `#/components/schemas/CompleteOTAUpdate/properties/status`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CompleteOtaUpdateStatus {
-    /// `in-progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl CompleteOtaUpdateStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InProgress => "in-progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for CompleteOtaUpdateStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "in-progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(CompleteOtaUpdateStatus);
+crate::codec::string_enum!(ActionType);
 
 /// Represents the amount of data consumed.
 ///
@@ -109,50 +71,6 @@ impl crate::shape::Shaped for ConsumedData {
                     crate::shape::field::<Option<String>>("amount"),
                     crate::shape::field::<Option<String>>("unit"),
                 ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetSimCardActionResponse {
-    pub data: Option<SimCardAction>,
-}
-
-crate::codec::optional_fields!(GetSimCardActionResponse { "data" => data });
-
-impl crate::shape::Shaped for GetSimCardActionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetSimCardActionResponse",
-                &[crate::shape::field::<Option<SimCardAction>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Spec: `#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetSimCardGroupActionResponse {
-    pub data: Option<SimCardGroupAction>,
-}
-
-crate::codec::optional_fields!(GetSimCardGroupActionResponse { "data" => data });
-
-impl crate::shape::Shaped for GetSimCardGroupActionResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetSimCardGroupActionResponse",
-                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
                 false,
             );
             &SHAPE
@@ -346,40 +264,6 @@ impl From<&str> for SimCardActionStatusValue {
 
 crate::codec::string_enum!(SimCardActionStatusValue);
 
-/// Spec: `#/components/schemas/SIMCard/properties/data_limit/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SimCardDataLimitUnit {
-    /// `MB`
-    Mb,
-    /// `GB`
-    Gb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl SimCardDataLimitUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mb => "MB",
-            Self::Gb => "GB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for SimCardDataLimitUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "MB" => Self::Mb,
-            "GB" => Self::Gb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(SimCardDataLimitUnit);
-
 /// This object represents a SIM card group action request. It allows tracking the current status of an operation that impacts the SIM card group and SIM card in it.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction`
@@ -461,7 +345,42 @@ impl crate::shape::Shaped for SimCardGroupActionSettings {
 }
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
-pub type SimCardGroupActionStatus = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardGroupActionStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardGroupActionStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardGroupActionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardGroupActionStatus);
 
 /// Represents the type of the operation requested.
 ///
@@ -556,7 +475,17 @@ pub type WirelessErrorSource = ErrorSource;
 pub type WirelessId = String;
 
 /// Spec: `#/paths/~1mobile_network_operators/get/parameters/1/schema`
-pub type WirelessPageConsolidated = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessPageConsolidated {
+    /// The page number to load.
+    pub number: Option<i64>,
+    /// The size of the page.
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    WirelessPageConsolidated { "number" => number, "size" => size }
+);
 
 /// ISO 8601 formatted date-time indicating when the resource was updated.
 ///

@@ -98,7 +98,7 @@ impl crate::shape::Shaped for BulkSimCardActionDetailed {
 /// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed/properties/action_type`
-pub type BulkSimCardActionDetailedActionType = BulkSimCardActionActionType;
+pub type BulkSimCardActionDetailedActionType = ActionType;
 
 /// Spec: `#/paths/~1sim_card_actions/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -174,7 +174,42 @@ crate::codec::string_enum!(FilterSimCardActionsConsolidatedActionType);
 /// Filter by a specific status of the resource's lifecycle.
 ///
 /// Spec: `#/paths/~1sim_card_actions/get/parameters/0/schema/properties/status`
-pub type FilterSimCardActionsConsolidatedStatus = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterSimCardActionsConsolidatedStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterSimCardActionsConsolidatedStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterSimCardActionsConsolidatedStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterSimCardActionsConsolidatedStatus);
 
 /// Spec: `#/paths/~1bulk_sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -198,8 +233,30 @@ impl crate::shape::Shaped for GetBulkSimCardActionResponse {
     };
 }
 
+/// Spec: `#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardActionResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(GetSimCardActionResponse { "data" => data });
+
+impl crate::shape::Shaped for GetSimCardActionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardActionResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
-pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
+pub type ListBulkSimCardActionsFilterActionType = ActionType;
 
 /// Spec: `#/paths/~1sim_card_actions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -258,4 +315,43 @@ impl crate::shape::Shaped for SimCardActionsSummary {
 }
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary/properties/status`
-pub type SimCardActionsSummaryStatus = SimCardActionStatusValue;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardActionsSummaryStatus {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// `interrupted`
+    Interrupted,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardActionsSummaryStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardActionsSummaryStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "interrupted" => Self::Interrupted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardActionsSummaryStatus);

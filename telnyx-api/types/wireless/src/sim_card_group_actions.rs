@@ -6,10 +6,106 @@
 use super::*;
 
 /// Spec: `#/paths/~1sim_card_group_actions/get/parameters/3/schema`
-pub type FilterBasicStatusLifecycle = CompleteOtaUpdateStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterBasicStatusLifecycle {
+    /// `in-progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FilterBasicStatusLifecycle {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FilterBasicStatusLifecycle {
+    fn from(value: &str) -> Self {
+        match value {
+            "in-progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FilterBasicStatusLifecycle);
+
+/// Spec: `#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardGroupActionResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+crate::codec::optional_fields!(GetSimCardGroupActionResponse { "data" => data });
+
+impl crate::shape::Shaped for GetSimCardGroupActionResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardGroupActionResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_card_group_actions/get/parameters/4/schema`
-pub type GetSimCardGroupActionsFilterType = SimCardGroupActionType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetSimCardGroupActionsFilterType {
+    /// `set_private_wireless_gateway`
+    SetPrivateWirelessGateway,
+    /// `remove_private_wireless_gateway`
+    RemovePrivateWirelessGateway,
+    /// `set_wireless_blocklist`
+    SetWirelessBlocklist,
+    /// `remove_wireless_blocklist`
+    RemoveWirelessBlocklist,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetSimCardGroupActionsFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SetPrivateWirelessGateway => "set_private_wireless_gateway",
+            Self::RemovePrivateWirelessGateway => "remove_private_wireless_gateway",
+            Self::SetWirelessBlocklist => "set_wireless_blocklist",
+            Self::RemoveWirelessBlocklist => "remove_wireless_blocklist",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetSimCardGroupActionsFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "set_private_wireless_gateway" => Self::SetPrivateWirelessGateway,
+            "remove_private_wireless_gateway" => Self::RemovePrivateWirelessGateway,
+            "set_wireless_blocklist" => Self::SetWirelessBlocklist,
+            "remove_wireless_blocklist" => Self::RemoveWirelessBlocklist,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetSimCardGroupActionsFilterType);
 
 /// Spec: `#/paths/~1sim_card_group_actions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]

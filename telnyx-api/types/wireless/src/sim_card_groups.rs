@@ -6,29 +6,10 @@
 use super::*;
 
 /// Spec: `#/paths/~1sim_card_groups/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateSimCardGroupResponse {
-    pub data: Option<SimCardGroup>,
-}
-
-crate::codec::optional_fields!(CreateSimCardGroupResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateSimCardGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateSimCardGroupResponse",
-                &[crate::shape::field::<Option<SimCardGroup>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateSimCardGroupResponse = SimCardGroupResponse;
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteSimCardGroupResponse = CreateSimCardGroupResponse;
+pub type DeleteSimCardGroupResponse = SimCardGroupResponse;
 
 /// Spec: `#/paths/~1sim_card_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -59,13 +40,55 @@ impl crate::shape::Shaped for GetAllSimCardGroupsResponse {
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetSimCardGroupResponse = CreateSimCardGroupResponse;
+pub type GetSimCardGroupResponse = SimCardGroupResponse;
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1remove_private_wireless_gateway/post/responses/202/content/application~1json/schema`
-pub type RemoveSimCardGroupPrivateWirelessGatewayResponse = GetSimCardGroupActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemoveSimCardGroupPrivateWirelessGatewayResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+crate::codec::optional_fields!(
+    RemoveSimCardGroupPrivateWirelessGatewayResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for RemoveSimCardGroupPrivateWirelessGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemoveSimCardGroupPrivateWirelessGatewayResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1remove_wireless_blocklist/post/responses/202/content/application~1json/schema`
-pub type RemoveWirelessBlocklistForSimCardGroupResponse = GetSimCardGroupActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemoveWirelessBlocklistForSimCardGroupResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+crate::codec::optional_fields!(
+    RemoveWirelessBlocklistForSimCardGroupResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for RemoveWirelessBlocklistForSimCardGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemoveWirelessBlocklistForSimCardGroupResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// SIMCardGroup
 ///
@@ -154,7 +177,28 @@ impl SetPrivateWirelessGatewayForSimCardGroupBody {
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/responses/202/content/application~1json/schema`
-pub type SetPrivateWirelessGatewayForSimCardGroupResponse = GetSimCardGroupActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetPrivateWirelessGatewayForSimCardGroupResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+crate::codec::optional_fields!(
+    SetPrivateWirelessGatewayForSimCardGroupResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for SetPrivateWirelessGatewayForSimCardGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SetPrivateWirelessGatewayForSimCardGroupResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -173,7 +217,28 @@ impl SetWirelessBlocklistForSimCardGroupBody {
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/responses/202/content/application~1json/schema`
-pub type SetWirelessBlocklistForSimCardGroupResponse = GetSimCardGroupActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetWirelessBlocklistForSimCardGroupResponse {
+    pub data: Option<SimCardGroupAction>,
+}
+
+crate::codec::optional_fields!(
+    SetWirelessBlocklistForSimCardGroupResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for SetWirelessBlocklistForSimCardGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SetWirelessBlocklistForSimCardGroupResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// SIMCardGroup
 ///
@@ -287,5 +352,27 @@ crate::codec::optional_fields!(
 /// Spec: `#/components/schemas/SIMCardGroupPatch/properties/data_limit`
 pub type SimCardGroupPatchDataLimit = ConsumedData;
 
+/// Spec: `#/paths/~1sim_card_groups/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardGroupResponse {
+    pub data: Option<SimCardGroup>,
+}
+
+crate::codec::optional_fields!(SimCardGroupResponse { "data" => data });
+
+impl crate::shape::Shaped for SimCardGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardGroupResponse",
+                &[crate::shape::field::<Option<SimCardGroup>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// Spec: `#/paths/~1sim_card_groups~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateSimCardGroupResponse = CreateSimCardGroupResponse;
+pub type UpdateSimCardGroupResponse = SimCardGroupResponse;

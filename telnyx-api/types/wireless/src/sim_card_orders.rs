@@ -6,26 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1sim_card_orders/post/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateSimCardOrderResponse {
-    pub data: Option<SimCardOrder>,
-}
-
-crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateSimCardOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateSimCardOrderResponse",
-                &[crate::shape::field::<Option<SimCardOrder>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateSimCardOrderResponse = SimCardOrderResponse;
 
 /// Spec: `#/paths/~1sim_card_orders/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -67,7 +48,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1sim_card_orders~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
+pub type GetSimCardOrderResponse = SimCardOrderResponse;
 
 /// Spec: `#/paths/~1sim_card_orders/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -190,7 +171,34 @@ impl crate::shape::Shaped for SimCardOrder {
 /// An object representing the total cost of the order.
 ///
 /// Spec: `#/components/schemas/SIMCardOrder/properties/cost`
-pub type SimCardOrderCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardOrderCost {
+    /// A string representing the cost amount.
+    pub amount: Option<String>,
+    /// Filter by ISO 4217 currency string.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SimCardOrderCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for SimCardOrderCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// SimCardOrderCreate
 ///
@@ -320,13 +328,116 @@ impl crate::shape::Shaped for SimCardOrderPreview {
 }
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/shipping_cost`
-pub type SimCardOrderPreviewShippingCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardOrderPreviewShippingCost {
+    /// A string representing the cost amount.
+    pub amount: Option<String>,
+    /// ISO 4217 currency string.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SimCardOrderPreviewShippingCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for SimCardOrderPreviewShippingCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderPreviewShippingCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/sim_cards_cost`
-pub type SimCardOrderPreviewSimCardsCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardOrderPreviewSimCardsCost {
+    /// A string representing the cost amount.
+    pub amount: Option<String>,
+    /// ISO 4217 currency string.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SimCardOrderPreviewSimCardsCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for SimCardOrderPreviewSimCardsCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderPreviewSimCardsCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/total_cost`
-pub type SimCardOrderPreviewTotalCost = InboundMessagePayloadCost;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardOrderPreviewTotalCost {
+    /// A string representing the cost amount.
+    pub amount: Option<String>,
+    /// ISO 4217 currency string.
+    pub currency: Option<String>,
+}
+
+crate::codec::optional_fields!(
+    SimCardOrderPreviewTotalCost { "amount" => amount, "currency" => currency }
+);
+
+impl crate::shape::Shaped for SimCardOrderPreviewTotalCost {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderPreviewTotalCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1sim_card_orders/post/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardOrderResponse {
+    pub data: Option<SimCardOrder>,
+}
+
+crate::codec::optional_fields!(SimCardOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for SimCardOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderResponse",
+                &[crate::shape::field::<Option<SimCardOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// The current status of the SIM Card order.
 ///

@@ -5,6 +5,28 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BulkResponse {
+    pub data: Option<BulkSimCardAction>,
+}
+
+crate::codec::optional_fields!(BulkResponse { "data" => data });
+
+impl crate::shape::Shaped for BulkResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkResponse",
+                &[crate::shape::field::<Option<BulkSimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// This object represents a bulk SIM card action. It groups SIM card actions created through a bulk endpoint under a single resource for further lookup.
 ///
 /// Spec: `#/components/schemas/BulkSIMCardAction`
@@ -57,44 +79,33 @@ impl crate::shape::Shaped for BulkSimCardAction {
     };
 }
 
+/// The action type. It can be one of the following:
+///
+/// - `bulk_disable_voice` - disable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_enable_voice` - enable voice for every SIM Card in a SIM Card Group.
+///
+/// - `bulk_set_public_ips` - set a public IP for each specified SIM Card.
+///
+/// Spec: `#/components/schemas/BulkSIMCardAction/properties/action_type`
+pub type BulkSimCardActionActionType = ActionType;
+
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteSimCardDataUsageNotificationsResponse = PostSimCardDataUsageNotificationResponse;
-
-/// Spec: `#/paths/~1sim_cards~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteSimCardResponse = GetSimCardResponse;
-
-/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1disable/post/responses/202/content/application~1json/schema`
-pub type DisableSimCardResponse = GetSimCardActionResponse;
-
-/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DisableVoiceBulkBody {
-    pub sim_card_group_id: String,
-}
-
-impl DisableVoiceBulkBody {
-    /// A value with its required members (`sim_card_group_id`) and no optional one.
-    pub fn new(sim_card_group_id: impl Into<String>) -> Self {
-        Self {
-            sim_card_group_id: sim_card_group_id.into(),
-        }
-    }
-}
-
-/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct DisableVoiceBulkResponse {
-    pub data: Option<BulkSimCardAction>,
+pub struct DeleteSimCardDataUsageNotificationsResponse {
+    pub data: Option<SimCardDataUsageNotification>,
 }
 
-crate::codec::optional_fields!(DisableVoiceBulkResponse { "data" => data });
+crate::codec::optional_fields!(
+    DeleteSimCardDataUsageNotificationsResponse { "data" => data }
+);
 
-impl crate::shape::Shaped for DisableVoiceBulkResponse {
+impl crate::shape::Shaped for DeleteSimCardDataUsageNotificationsResponse {
     const SHAPE: &'static crate::shape::Shape = {
         fn shape() -> &'static crate::shape::Shape {
             static SHAPE: crate::shape::Shape = crate::shape::object(
-                "DisableVoiceBulkResponse",
-                &[crate::shape::field::<Option<BulkSimCardAction>>("data")],
+                "DeleteSimCardDataUsageNotificationsResponse",
+                &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
                 false,
             );
             &SHAPE
@@ -102,6 +113,37 @@ impl crate::shape::Shaped for DisableVoiceBulkResponse {
         &crate::shape::Shape::Named(shape)
     };
 }
+
+/// Spec: `#/paths/~1sim_cards~1{id}/delete/responses/200/content/application~1json/schema`
+pub type DeleteSimCardResponse = SimCardResponse;
+
+/// Spec: `#/paths/~1sim_cards~1{id}~1actions~1disable/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DisableSimCardResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(DisableSimCardResponse { "data" => data });
+
+impl crate::shape::Shaped for DisableSimCardResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DisableSimCardResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema`
+pub type DisableVoiceBulkBody = VoiceBulkBody;
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
+pub type DisableVoiceBulkResponse = BulkResponse;
 
 /// SIMCardRegistration
 ///
@@ -182,13 +224,32 @@ impl From<&str> for ESimPurchaseStatus {
 crate::codec::string_enum!(ESimPurchaseStatus);
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1actions~1enable/post/responses/202/content/application~1json/schema`
-pub type EnableSimCardResponse = GetSimCardActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnableSimCardResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(EnableSimCardResponse { "data" => data });
+
+impl crate::shape::Shaped for EnableSimCardResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnableSimCardResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_enable_voice/post/requestBody/content/application~1json/schema`
-pub type EnableVoiceBulkBody = DisableVoiceBulkBody;
+pub type EnableVoiceBulkBody = VoiceBulkBody;
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_enable_voice/post/responses/202/content/application~1json/schema`
-pub type EnableVoiceBulkResponse = DisableVoiceBulkResponse;
+pub type EnableVoiceBulkResponse = BulkResponse;
 
 /// Spec: `#/paths/~1sim_cards/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -291,7 +352,28 @@ impl crate::shape::Shaped for GetSimCardActivationCodeResponse {
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetSimCardDataUsageNotificationResponse {
+    pub data: Option<SimCardDataUsageNotification>,
+}
+
+crate::codec::optional_fields!(
+    GetSimCardDataUsageNotificationResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for GetSimCardDataUsageNotificationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardDataUsageNotificationResponse",
+                &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1device_details/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -338,26 +420,7 @@ impl crate::shape::Shaped for GetSimCardPublicIpResponse {
 }
 
 /// Spec: `#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GetSimCardResponse {
-    pub data: Option<SimCard>,
-}
-
-crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
-
-impl crate::shape::Shaped for GetSimCardResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "GetSimCardResponse",
-                &[crate::shape::field::<Option<SimCard>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type GetSimCardResponse = SimCardResponse;
 
 /// Spec: `#/paths/~1sim_cards/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -486,7 +549,28 @@ impl crate::shape::Shaped for ListDataUsageNotificationsResponse {
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/patch/responses/200/content/application~1json/schema`
-pub type PatchSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PatchSimCardDataUsageNotificationResponse {
+    pub data: Option<SimCardDataUsageNotification>,
+}
+
+crate::codec::optional_fields!(
+    PatchSimCardDataUsageNotificationResponse { "data" => data }
+);
+
+impl crate::shape::Shaped for PatchSimCardDataUsageNotificationResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PatchSimCardDataUsageNotificationResponse",
+                &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -513,7 +597,49 @@ impl PostSimCardDataUsageNotificationBody {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold`
-pub type PostSimCardDataUsageNotificationBodyThreshold = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostSimCardDataUsageNotificationBodyThreshold {
+    pub amount: Option<String>,
+    pub unit: Option<PostSimCardDataUsageNotificationBodyThresholdUnit>,
+}
+
+crate::codec::optional_fields!(
+    PostSimCardDataUsageNotificationBodyThreshold { "amount" => amount, "unit" => unit }
+);
+
+/// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema/properties/threshold/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PostSimCardDataUsageNotificationBodyThresholdUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostSimCardDataUsageNotificationBodyThresholdUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for PostSimCardDataUsageNotificationBodyThresholdUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(PostSimCardDataUsageNotificationBodyThresholdUnit);
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -569,10 +695,55 @@ impl crate::shape::Shaped for PurchaseESimResponse {
 }
 
 /// Spec: `#/paths/~1actions~1register~1sim_cards/post/responses/202/content/application~1json/schema`
-pub type RegisterSimCardsResponse = PurchaseESimResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegisterSimCardsResponse {
+    /// Successfully registered SIM cards.
+    pub data: Option<Vec<SimpleSimCard>>,
+    pub errors: Option<Vec<WirelessError>>,
+}
+
+crate::codec::optional_fields!(
+    RegisterSimCardsResponse { "data" => data, "errors" => errors }
+);
+
+impl crate::shape::Shaped for RegisterSimCardsResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegisterSimCardsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
+                    crate::shape::field::<Option<Vec<WirelessError>>>("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1actions~1remove_public_ip/post/responses/202/content/application~1json/schema`
-pub type RemoveSimCardPublicIpResponse = GetSimCardActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemoveSimCardPublicIpResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(RemoveSimCardPublicIpResponse { "data" => data });
+
+impl crate::shape::Shaped for RemoveSimCardPublicIpResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemoveSimCardPublicIpResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -590,13 +761,51 @@ impl SetPublicIPsBulkBody {
 }
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/responses/202/content/application~1json/schema`
-pub type SetPublicIPsBulkResponse = DisableVoiceBulkResponse;
+pub type SetPublicIPsBulkResponse = BulkResponse;
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1actions~1set_public_ip/post/responses/202/content/application~1json/schema`
-pub type SetSimCardPublicIpResponse = GetSimCardActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetSimCardPublicIpResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(SetSimCardPublicIpResponse { "data" => data });
+
+impl crate::shape::Shaped for SetSimCardPublicIpResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SetSimCardPublicIpResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1actions~1set_standby/post/responses/202/content/application~1json/schema`
-pub type SetSimCardStandbyResponse = GetSimCardActionResponse;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SetSimCardStandbyResponse {
+    pub data: Option<SimCardAction>,
+}
+
+crate::codec::optional_fields!(SetSimCardStandbyResponse { "data" => data });
+
+impl crate::shape::Shaped for SetSimCardStandbyResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SetSimCardStandbyResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// SIMCard
 ///
@@ -842,6 +1051,40 @@ impl crate::shape::Shaped for SimCardDataLimit {
     };
 }
 
+/// Spec: `#/components/schemas/SIMCard/properties/data_limit/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardDataLimitUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardDataLimitUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardDataLimitUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardDataLimitUnit);
+
 /// The SIM card individual data usage notification information.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification`
@@ -892,7 +1135,68 @@ impl crate::shape::Shaped for SimCardDataUsageNotification {
 /// Data usage threshold that will trigger the notification.
 ///
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold`
-pub type SimCardDataUsageNotificationThreshold = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardDataUsageNotificationThreshold {
+    pub amount: Option<String>,
+    pub unit: Option<SimCardDataUsageNotificationThresholdUnit>,
+}
+
+crate::codec::optional_fields!(
+    SimCardDataUsageNotificationThreshold { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for SimCardDataUsageNotificationThreshold {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardDataUsageNotificationThreshold",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<
+                        Option<SimCardDataUsageNotificationThresholdUnit>,
+                    >("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardDataUsageNotificationThresholdUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardDataUsageNotificationThresholdUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardDataUsageNotificationThresholdUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardDataUsageNotificationThresholdUnit);
 
 /// SIMCardDeviceDetails
 ///
@@ -1222,7 +1526,64 @@ impl crate::shape::Shaped for SimCardRegistrationCodeValidations {
 /// Status on which the SIM card will be set after being successful registered.
 ///
 /// Spec: `#/components/schemas/SIMCardRegistration/properties/status`
-pub type SimCardRegistrationStatus = ESimPurchaseStatus;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimCardRegistrationStatus {
+    /// `enabled`
+    Enabled,
+    /// `disabled`
+    Disabled,
+    /// `standby`
+    Standby,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimCardRegistrationStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Standby => "standby",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimCardRegistrationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            "standby" => Self::Standby,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimCardRegistrationStatus);
+
+/// Spec: `#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimCardResponse {
+    pub data: Option<SimCard>,
+}
+
+crate::codec::optional_fields!(SimCardResponse { "data" => data });
+
+impl crate::shape::Shaped for SimCardResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardResponse",
+                &[crate::shape::field::<Option<SimCard>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/SIMCardStatus`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1498,7 +1859,66 @@ pub type SimpleSimCardCurrentBillingPeriodConsumedData = ConsumedData;
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit`
-pub type SimpleSimCardDataLimit = SimCardDataLimit;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimpleSimCardDataLimit {
+    pub amount: Option<String>,
+    pub unit: Option<SimpleSimCardDataLimitUnit>,
+}
+
+crate::codec::optional_fields!(
+    SimpleSimCardDataLimit { "amount" => amount, "unit" => unit }
+);
+
+impl crate::shape::Shaped for SimpleSimCardDataLimit {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimpleSimCardDataLimit",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<SimpleSimCardDataLimitUnit>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Spec: `#/components/schemas/SimpleSIMCard/properties/data_limit/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimpleSimCardDataLimitUnit {
+    /// `MB`
+    Mb,
+    /// `GB`
+    Gb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl SimpleSimCardDataLimitUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mb => "MB",
+            Self::Gb => "GB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for SimpleSimCardDataLimitUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "MB" => Self::Mb,
+            "GB" => Self::Gb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(SimpleSimCardDataLimitUnit);
 
 /// The installation status of the eSIM. Only applicable for eSIM cards.
 ///
@@ -1511,7 +1931,7 @@ pub type SimpleSimCardEsimInstallationStatus = SimCardEsimInstallationStatus;
 pub type SimpleSimCardType = SimCardType;
 
 /// Spec: `#/paths/~1sim_cards~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateSimCardResponse = GetSimCardResponse;
+pub type UpdateSimCardResponse = SimCardResponse;
 
 /// The object containing the Array of SIM card registration codes.
 ///
@@ -1524,6 +1944,21 @@ pub struct ValidateRegistrationCodesBody {
 crate::codec::optional_fields!(
     ValidateRegistrationCodesBody { "registration_codes" => registration_codes }
 );
+
+/// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoiceBulkBody {
+    pub sim_card_group_id: String,
+}
+
+impl VoiceBulkBody {
+    /// A value with its required members (`sim_card_group_id`) and no optional one.
+    pub fn new(sim_card_group_id: impl Into<String>) -> Self {
+        Self {
+            sim_card_group_id: sim_card_group_id.into(),
+        }
+    }
+}
 
 /// This object represents a wireless connectivity session log that happened through a SIM card. It aids in finding out potential problems when the SIM is not able to attach properly.
 ///

@@ -75,26 +75,7 @@ impl From<&str> for CreateTrafficPolicyProfileBodyType {
 crate::codec::string_enum!(CreateTrafficPolicyProfileBodyType);
 
 /// Spec: `#/paths/~1traffic_policy_profiles/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateTrafficPolicyProfileResponse {
-    pub data: Option<TrafficPolicyProfile>,
-}
-
-crate::codec::optional_fields!(CreateTrafficPolicyProfileResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateTrafficPolicyProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateTrafficPolicyProfileResponse",
-                &[crate::shape::field::<Option<TrafficPolicyProfile>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateTrafficPolicyProfileResponse = TrafficPolicyProfileResponse;
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -126,7 +107,7 @@ impl crate::shape::Shaped for DeleteTrafficPolicyProfileResponse {
 pub type DeleteTrafficPolicyProfileResponseData = AcceptSuggestionsRequest;
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetTrafficPolicyProfileResponse = CreateTrafficPolicyProfileResponse;
+pub type GetTrafficPolicyProfileResponse = TrafficPolicyProfileResponse;
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1services/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -157,7 +138,42 @@ impl crate::shape::Shaped for GetTrafficPolicyProfileServicesResponse {
 }
 
 /// Spec: `#/paths/~1traffic_policy_profiles/get/parameters/2/schema`
-pub type GetTrafficPolicyProfilesFilterType = TrafficPolicyProfileType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GetTrafficPolicyProfilesFilterType {
+    /// `whitelist`
+    Whitelist,
+    /// `blacklist`
+    Blacklist,
+    /// `throttling`
+    Throttling,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GetTrafficPolicyProfilesFilterType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Whitelist => "whitelist",
+            Self::Blacklist => "blacklist",
+            Self::Throttling => "throttling",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for GetTrafficPolicyProfilesFilterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "whitelist" => Self::Whitelist,
+            "blacklist" => Self::Blacklist,
+            "throttling" => Self::Throttling,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(GetTrafficPolicyProfilesFilterType);
 
 /// Spec: `#/paths/~1traffic_policy_profiles/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -281,6 +297,28 @@ impl crate::shape::Shaped for TrafficPolicyProfile {
     };
 }
 
+/// Spec: `#/paths/~1traffic_policy_profiles/post/responses/201/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrafficPolicyProfileResponse {
+    pub data: Option<TrafficPolicyProfile>,
+}
+
+crate::codec::optional_fields!(TrafficPolicyProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for TrafficPolicyProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TrafficPolicyProfileResponse",
+                &[crate::shape::field::<Option<TrafficPolicyProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/components/schemas/TrafficPolicyProfile/properties/type`
@@ -344,10 +382,45 @@ crate::codec::optional_fields!(
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/patch/requestBody/content/application~1json/schema/properties/type`
-pub type UpdateTrafficPolicyProfileBodyType = TrafficPolicyProfileType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UpdateTrafficPolicyProfileBodyType {
+    /// `whitelist`
+    Whitelist,
+    /// `blacklist`
+    Blacklist,
+    /// `throttling`
+    Throttling,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateTrafficPolicyProfileBodyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Whitelist => "whitelist",
+            Self::Blacklist => "blacklist",
+            Self::Throttling => "throttling",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for UpdateTrafficPolicyProfileBodyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "whitelist" => Self::Whitelist,
+            "blacklist" => Self::Blacklist,
+            "throttling" => Self::Throttling,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(UpdateTrafficPolicyProfileBodyType);
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/patch/responses/200/content/application~1json/schema`
-pub type UpdateTrafficPolicyProfileResponse = CreateTrafficPolicyProfileResponse;
+pub type UpdateTrafficPolicyProfileResponse = TrafficPolicyProfileResponse;
 
 /// Spec: `#/components/schemas/WirelessPcrfService`
 #[derive(Debug, Clone, PartialEq, Default)]

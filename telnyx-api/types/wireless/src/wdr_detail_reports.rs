@@ -5,6 +5,46 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Transmission unit
+///
+/// Spec: `#/components/schemas/DownlinkData/properties/unit`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DataUnit {
+    /// `B`
+    B,
+    /// `KB`
+    Kb,
+    /// `MB`
+    Mb,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl DataUnit {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::B => "B",
+            Self::Kb => "KB",
+            Self::Mb => "MB",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for DataUnit {
+    fn from(value: &str) -> Self {
+        match value {
+            "B" => Self::B,
+            "KB" => Self::Kb,
+            "MB" => Self::Mb,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(DataUnit);
+
 /// Spec: `#/components/schemas/DownlinkData`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownlinkData {
@@ -36,42 +76,7 @@ impl crate::shape::Shaped for DownlinkData {
 /// Transmission unit
 ///
 /// Spec: `#/components/schemas/DownlinkData/properties/unit`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DownlinkDataUnit {
-    /// `B`
-    B,
-    /// `KB`
-    Kb,
-    /// `MB`
-    Mb,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl DownlinkDataUnit {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::B => "B",
-            Self::Kb => "KB",
-            Self::Mb => "MB",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for DownlinkDataUnit {
-    fn from(value: &str) -> Self {
-        match value {
-            "B" => Self::B,
-            "KB" => Self::Kb,
-            "MB" => Self::Mb,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(DownlinkDataUnit);
+pub type DownlinkDataUnit = DataUnit;
 
 /// Spec: `#/components/schemas/ExternalWdrDetailRecordDto`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -172,7 +177,17 @@ impl crate::shape::Shaped for ExternalWdrGetDetailResponse {
 }
 
 /// Spec: `#/paths/~1reports~1wdrs/get/parameters/11/schema`
-pub type GetPaginatedWdrsPage = ListAccessIpAddressesPage;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetPaginatedWdrsPage {
+    /// Page number
+    pub number: Option<i64>,
+    /// Size of the page
+    pub size: Option<i64>,
+}
+
+crate::codec::optional_fields!(
+    GetPaginatedWdrsPage { "number" => number, "size" => size }
+);
 
 /// Spec: `#/components/schemas/UplinkData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -205,7 +220,7 @@ impl crate::shape::Shaped for UplinkData {
 /// Transmission unit
 ///
 /// Spec: `#/components/schemas/UplinkData/properties/unit`
-pub type UplinkDataUnit = DownlinkDataUnit;
+pub type UplinkDataUnit = DataUnit;
 
 /// Spec: `#/components/schemas/WirelessCost`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -240,7 +255,50 @@ impl crate::shape::Shaped for WirelessCost {
 /// Currency of the rate and cost
 ///
 /// Spec: `#/components/schemas/WirelessCost/properties/currency`
-pub type WirelessCostCurrency = MdrDetailResponseCurrency;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WirelessCostCurrency {
+    /// `AUD`
+    Aud,
+    /// `CAD`
+    Cad,
+    /// `EUR`
+    Eur,
+    /// `GBP`
+    Gbp,
+    /// `USD`
+    Usd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WirelessCostCurrency {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aud => "AUD",
+            Self::Cad => "CAD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Usd => "USD",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WirelessCostCurrency {
+    fn from(value: &str) -> Self {
+        match value {
+            "AUD" => Self::Aud,
+            "CAD" => Self::Cad,
+            "EUR" => Self::Eur,
+            "GBP" => Self::Gbp,
+            "USD" => Self::Usd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WirelessCostCurrency);
 
 /// Spec: `#/components/schemas/wireless-public_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -308,4 +366,47 @@ impl crate::shape::Shaped for WirelessRate {
 /// Currency of the rate and cost
 ///
 /// Spec: `#/components/schemas/WirelessRate/properties/currency`
-pub type WirelessRateCurrency = MdrDetailResponseCurrency;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WirelessRateCurrency {
+    /// `AUD`
+    Aud,
+    /// `CAD`
+    Cad,
+    /// `EUR`
+    Eur,
+    /// `GBP`
+    Gbp,
+    /// `USD`
+    Usd,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WirelessRateCurrency {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Aud => "AUD",
+            Self::Cad => "CAD",
+            Self::Eur => "EUR",
+            Self::Gbp => "GBP",
+            Self::Usd => "USD",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WirelessRateCurrency {
+    fn from(value: &str) -> Self {
+        match value {
+            "AUD" => Self::Aud,
+            "CAD" => Self::Cad,
+            "EUR" => Self::Eur,
+            "GBP" => Self::Gbp,
+            "USD" => Self::Usd,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WirelessRateCurrency);

@@ -68,38 +68,54 @@ impl CreateWirelessBlocklistBody {
 /// The type of wireless blocklist.
 ///
 /// Spec: `#/paths/~1wireless_blocklists/post/requestBody/content/application~1json/schema/properties/type`
-pub type CreateWirelessBlocklistBodyType = WirelessBlocklistType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CreateWirelessBlocklistBodyType {
+    /// `country`
+    Country,
+    /// `mcc`
+    Mcc,
+    /// `plmn`
+    Plmn,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl CreateWirelessBlocklistBodyType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Country => "country",
+            Self::Mcc => "mcc",
+            Self::Plmn => "plmn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CreateWirelessBlocklistBodyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "country" => Self::Country,
+            "mcc" => Self::Mcc,
+            "plmn" => Self::Plmn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(CreateWirelessBlocklistBodyType);
 
 /// Spec: `#/paths/~1wireless_blocklists/post/requestBody/content/application~1json/schema/properties/values/items`
-pub type CreateWirelessBlocklistBodyValuesItem = WirelessBlocklistValuesItem;
+pub type CreateWirelessBlocklistBodyValuesItem = ValuesItem;
 
 /// Spec: `#/paths/~1wireless_blocklists/post/responses/202/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CreateWirelessBlocklistResponse {
-    pub data: Option<WirelessBlocklist>,
-}
-
-crate::codec::optional_fields!(CreateWirelessBlocklistResponse { "data" => data });
-
-impl crate::shape::Shaped for CreateWirelessBlocklistResponse {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "CreateWirelessBlocklistResponse",
-                &[crate::shape::field::<Option<WirelessBlocklist>>("data")],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type CreateWirelessBlocklistResponse = WirelessBlocklistResponse;
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/delete/responses/200/content/application~1json/schema`
-pub type DeleteWirelessBlocklistResponse = CreateWirelessBlocklistResponse;
+pub type DeleteWirelessBlocklistResponse = WirelessBlocklistResponse;
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/get/responses/200/content/application~1json/schema`
-pub type GetWirelessBlocklistResponse = CreateWirelessBlocklistResponse;
+pub type GetWirelessBlocklistResponse = WirelessBlocklistResponse;
 
 /// Spec: `#/paths/~1wireless_blocklists/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -209,10 +225,52 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/patch/requestBody/content/application~1json/schema/properties/values/items`
-pub type UpdateWirelessBlocklistBodyValuesItem = WirelessBlocklistValuesItem;
+pub type UpdateWirelessBlocklistBodyValuesItem = ValuesItem;
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/patch/responses/202/content/application~1json/schema`
-pub type UpdateWirelessBlocklistResponse = CreateWirelessBlocklistResponse;
+pub type UpdateWirelessBlocklistResponse = WirelessBlocklistResponse;
+
+/// Spec: `#/components/schemas/WirelessBlocklist/properties/values/items`
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ValuesItem {
+    CountryCode(CountryCode),
+    MobileCountryCode(MobileCountryCode),
+    PlmnCode(PlmnCode),
+}
+
+impl<'de> serde::Deserialize<'de> for ValuesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ValuesItem",
+            &[
+                |v| crate::codec::variant(v, Self::CountryCode),
+                |v| crate::codec::variant(v, Self::MobileCountryCode),
+                |v| crate::codec::variant(v, Self::PlmnCode),
+            ],
+        )
+    }
+}
+
+impl crate::shape::Shaped for ValuesItem {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ValuesItem",
+                variants: &[
+                    crate::shape::of::<CountryCode>(),
+                    crate::shape::of::<MobileCountryCode>(),
+                    crate::shape::of::<PlmnCode>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// Spec: `#/components/schemas/WirelessBlocklist`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -262,6 +320,28 @@ impl crate::shape::Shaped for WirelessBlocklist {
     };
 }
 
+/// Spec: `#/paths/~1wireless_blocklists/post/responses/202/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WirelessBlocklistResponse {
+    pub data: Option<WirelessBlocklist>,
+}
+
+crate::codec::optional_fields!(WirelessBlocklistResponse { "data" => data });
+
+impl crate::shape::Shaped for WirelessBlocklistResponse {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessBlocklistResponse",
+                &[crate::shape::field::<Option<WirelessBlocklist>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
 /// The type of the wireless blocklist.
 ///
 /// Spec: `#/components/schemas/WirelessBlocklist/properties/type`
@@ -303,46 +383,7 @@ impl From<&str> for WirelessBlocklistType {
 crate::codec::string_enum!(WirelessBlocklistType);
 
 /// Spec: `#/components/schemas/WirelessBlocklist/properties/values/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(untagged)]
-pub enum WirelessBlocklistValuesItem {
-    CountryCode(CountryCode),
-    MobileCountryCode(MobileCountryCode),
-    PlmnCode(PlmnCode),
-}
-
-impl<'de> serde::Deserialize<'de> for WirelessBlocklistValuesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::codec::untagged(
-            deserializer,
-            "WirelessBlocklistValuesItem",
-            &[
-                |v| crate::codec::variant(v, Self::CountryCode),
-                |v| crate::codec::variant(v, Self::MobileCountryCode),
-                |v| crate::codec::variant(v, Self::PlmnCode),
-            ],
-        )
-    }
-}
-
-impl crate::shape::Shaped for WirelessBlocklistValuesItem {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
-                name: "WirelessBlocklistValuesItem",
-                variants: &[
-                    crate::shape::of::<CountryCode>(),
-                    crate::shape::of::<MobileCountryCode>(),
-                    crate::shape::of::<PlmnCode>(),
-                ],
-            };
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+pub type WirelessBlocklistValuesItem = ValuesItem;
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -417,4 +458,39 @@ impl crate::shape::Shaped for WirelessBlocklistsGetAllResponseData {
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/parameters/0/schema`
-pub type WirelessBlocklistsGetAllType = WirelessBlocklistType;
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WirelessBlocklistsGetAllType {
+    /// `country`
+    Country,
+    /// `mcc`
+    Mcc,
+    /// `plmn`
+    Plmn,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WirelessBlocklistsGetAllType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Country => "country",
+            Self::Mcc => "mcc",
+            Self::Plmn => "plmn",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WirelessBlocklistsGetAllType {
+    fn from(value: &str) -> Self {
+        match value {
+            "country" => Self::Country,
+            "mcc" => Self::Mcc,
+            "plmn" => Self::Plmn,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WirelessBlocklistsGetAllType);
