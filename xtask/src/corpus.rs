@@ -109,14 +109,7 @@ pub fn generate_one(path: &Path, config: &Config) -> (Row, Option<codegen::Gener
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<(String, codegen::Generated), codegen::GenError> {
         let loaded = codegen::load::load_with(&text, &config.overlays)?;
         let version = loaded.raw.get("openapi").and_then(Value::as_str).unwrap_or("?").to_owned();
-        let generated = codegen::generate_loaded_at(
-            loaded,
-            &config.overrides,
-            config.features.as_ref(),
-            &config.crate_version,
-            config.names.as_ref(),
-            started,
-        )?;
+        let generated = config.generate(loaded, started)?;
         Ok((version, generated))
     }));
     row.seconds = started.elapsed().as_secs_f64();

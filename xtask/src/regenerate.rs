@@ -55,15 +55,7 @@ pub fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, Stri
     let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
     let started = Instant::now();
     let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
-    let generated = codegen::generate_loaded_at(
-        loaded,
-        &config.overrides,
-        config.features.as_ref(),
-        &config.crate_version,
-        config.names.as_ref(),
-        started,
-    )
-    .map_err(at)?;
+    let generated = config.generate(loaded, started).map_err(at)?;
     for w in &generated.warnings {
         eprintln!("warning: {}: {w}", spec.path.display());
     }

@@ -181,6 +181,24 @@ pub struct Config {
     pub names: Option<codegen::call_paths::Names>,
 }
 
+impl Config {
+    /// Generate from a loaded spec with this configuration (`started`: when loading began).
+    pub fn generate(
+        &self,
+        loaded: codegen::load::Loaded,
+        started: std::time::Instant,
+    ) -> Result<codegen::Generated, codegen::GenError> {
+        codegen::generate_loaded_at(
+            loaded,
+            &self.overrides,
+            self.features.as_ref(),
+            &self.crate_version,
+            self.names.as_ref(),
+            started,
+        )
+    }
+}
+
 pub fn read_config(root: &Path) -> Result<Config, String> {
     Ok(Config {
         overrides: read_overrides(root)?,

@@ -56,15 +56,7 @@ fn regen_figures(runs: usize) -> Result<Value, String> {
         let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
         let t = Instant::now();
         let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
-        let generated = codegen::generate_loaded_at(
-            loaded,
-            &config.overrides,
-            config.features.as_ref(),
-            &config.crate_version,
-            config.names.as_ref(),
-            t,
-        )
-        .map_err(at)?;
+        let generated = config.generate(loaded, t).map_err(at)?;
         let t_write = Instant::now();
         let (changed, stale) = sync_generated(&root, &generated, &Mode::Check)?;
         let write = t_write.elapsed();
