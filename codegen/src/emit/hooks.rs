@@ -11,7 +11,7 @@ use super::types::{ident, type_tokens};
 use crate::hooks::HOOKS;
 use crate::ir::*;
 
-pub fn hooks(ir: &Ir) -> TokenStream {
+pub fn hooks(ir: &Ir, calls: &super::calls::Calls<'_>) -> TokenStream {
     let macros = HOOKS.iter().map(|hook| {
         let name = format_ident!("{}", hook.macro_name);
         let op = ir.operations.iter().find(|op| op.method.eq_ignore_ascii_case(hook.method) && op.path == hook.path);
@@ -19,8 +19,7 @@ pub fn hooks(ir: &Ir) -> TokenStream {
         let (doc, arms) = match (op, tag) {
             (Some(op), Some(tag)) => {
                 let cfg = features::cfg(&tag.feature.iter().cloned().collect::<Vec<_>>());
-                let structs = crate::call_paths::resource_structs(ir);
-                let (target, shown) = match structs.get(&op.call_resources) {
+                let (target, shown) = match calls.structs.get(&op.call_resources) {
                     Some(st_name) => {
                         let st = ident(st_name);
                         (quote!(crate::resources::#st<'_>), format!("crate::resources::{st_name}"))

@@ -395,7 +395,7 @@ impl<'a> Plan<'a> {
             Job::Hooks => {
                 let doc =
                     "Hooks for the hand-written runtime into generated items a spec may lack (see `codegen::hooks`).";
-                ("hooks.rs".to_owned(), file(&[doc], hooks::hooks(ir), "hooks.rs")?)
+                ("hooks.rs".to_owned(), file(&[doc], hooks::hooks(ir, &self.calls), "hooks.rs")?)
             }
             Job::Servers => {
                 let doc = "Servers other than the base URL that some operations are sent to (see `crate::servers`).";
