@@ -37,12 +37,14 @@ pub struct Endpoint<'a> {
     pub server: Option<&'a str>,
     /// The spec's `operationId`, when it gives one.
     pub id: Option<&'a str>,
+    /// The spec's `summary` (`Send a message`), when it gives one.
+    pub summary: Option<&'a str>,
 }
 
 impl<'a> Endpoint<'a> {
     /// An endpoint not known to be paged.
     pub fn new(method: &'a str, path: &'a str) -> Self {
-        Endpoint { method, path, paged: false, server: None, id: None }
+        Endpoint { method, path, paged: false, server: None, id: None, summary: None }
     }
 }
 
@@ -54,6 +56,7 @@ impl<'a> From<&'a ir::Operation> for Endpoint<'a> {
             paged: op.paging.is_some(),
             server: op.server.as_deref(),
             id: op.has_spec_id.then_some(op.id.as_str()),
+            summary: op.summary.as_deref(),
         }
     }
 }
@@ -164,7 +167,9 @@ pub fn assign(ops: &[Endpoint<'_>], names: Option<&Names>) -> Assignment {
                     .map(|k| spelling.get(&resources[..=k]).unwrap_or(&resources[k]))
                     .map(|r| identifier(r))
                     .collect();
-                let method = rule::id_verb(op, &resources, method).unwrap_or_else(|| method.clone());
+                let method = rule::id_verb(op, &resources, method)
+                    .or_else(|| rule::summary_verb(op, &resources, method))
+                    .unwrap_or_else(|| method.clone());
                 CallPath { resources, method: identifier(&method), origin: Origin::Rule }
             }
         })

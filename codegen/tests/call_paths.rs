@@ -213,11 +213,8 @@ fn call_paths_of_the_pinned_spec() {
     }
 }
 
-/// Issue 25's target for the rule alone. Ignored while the rule falls short of it, so that the
-/// gap stays visible without failing every run: `cargo test -p codegen --test call_paths --
-/// --ignored` checks it (`CALL_PATHS_DIFF=1` lists what differs).
+/// Issue 25's target for the rule alone (`CALL_PATHS_DIFF=1` lists what differs).
 #[test]
-#[ignore = "the rule alone names 77.6 % of the pinned spec's shared operations as the SDK does (issue 25: 80 %)"]
 fn the_rule_alone_reaches_the_issue_agreement() {
     let Some((ops, names)) = pinned() else { return };
     let endpoints: Vec<Endpoint> = ops.iter().map(Endpoint::from).collect();

@@ -2352,7 +2352,11 @@ pub mod ops {
             let body: types::ChatCompletionRequest = a.body()?;
             Ok(
                 send_json(
-                    c.ai().chat().completions(body.messages.clone()).replace_input(body),
+                    c
+                        .ai()
+                        .chat()
+                        .create_completion_op(body.messages.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2361,7 +2365,7 @@ pub mod ops {
         }
         pub fn create_response(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: serde_json::Map<String, serde_json::Value> = a.body()?;
-            Ok(send_json(c.ai().responses(&body)))
+            Ok(send_json(c.ai().create_response(&body)))
         }
         pub fn post_summary(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SummaryRequest = a.body()?;

@@ -22,6 +22,11 @@
 //!    noun no `PUT`/`PATCH`/`DELETE` writes as a whole; else it is a singleton: `retrieve`),
 //!    `POST` `create` (`update` on an item of a collection that exists), `PUT`/`PATCH` `update`,
 //!    `DELETE` `delete`.
+//! 4. **The operation's own words** refine the method ([`id_verb`], [`summary_verb`]): an
+//!    `operationId` verb that contradicts the HTTP method's (S3's `DeleteObjects` on a `POST`),
+//!    else the summary's opening verb where the method is only the HTTP method's CRUD verb or a
+//!    noun (`POST /messages` "Send a message" → `messages.send`; `POST /verifications/sms`
+//!    "Trigger SMS verification" → `verifications.trigger_sms`).
 //!
 //! Names here are plain snake case; [`super::assign`] makes them identifiers and settles
 //! collisions.
@@ -275,4 +280,70 @@ pub(super) fn id_verb(op: &Endpoint<'_>, resources: &[String], method: &str) -> 
     let rest = words.collect::<Vec<_>>().join("_");
     let itself = resources.last().is_some_and(|r| rest == *r || rest == singular(r));
     Some(if rest.is_empty() || itself { normal(verb) } else { format!("{}_{rest}", normal(verb)) })
+}
+
+/// Verbs a summary may open with that say what a call does more exactly than its HTTP method
+/// (`POST /messages`, "Send a message": `send`, not `create`).
+const ACTION_VERBS: &[&str] = &[
+    "accept", "add", "approve", "cancel", "compute", "deactivate", "dial", "dismiss", "link", "preview",
+    "purchase", "remove", "rename", "render", "resend", "run", "send", "settle", "transcribe", "trigger", "unlink", "upload",
+];
+
+/// The method a summary's first word gives, where the rule had only the HTTP method's verb or a
+/// noun to go by (the SDK names calls after what they do):
+/// - a `create`, `update` or `delete` whose summary opens with an action verb becomes that verb
+///   (`POST /messages` "Send a message" → `send`; `DELETE …/tags/{tag}` "Remove …" → `remove`);
+/// - a `POST` method named after its segment, a noun, gets the summary's verb in front, `create`
+///   and `update` included (`POST /verifications/sms` "Trigger SMS verification" →
+///   `trigger_sms`; `POST …/token` "Create an Access Token" → `create_token`);
+/// - a `retrieve_{x}` whose summary opens with "Download" takes that verb (`download_sample`).
+///
+/// A noun made of the verb is left out (`POST /ai/audio/transcriptions` "Transcribe …" →
+/// `transcribe`), and a plural noun whose summary says one is made singular ("Create a chat
+/// completion" → `create_completion`).
+///
+/// `None` when the summary is missing, opens with no such verb, or the method already names it.
+pub(super) fn summary_verb(op: &Endpoint<'_>, resources: &[String], method: &str) -> Option<String> {
+    let first = op.summary?.split_whitespace().next()?.to_ascii_lowercase();
+    let verb = first.trim_end_matches(|c: char| !c.is_ascii_alphabetic());
+    let words: Vec<&str> = method.split('_').collect();
+    if words.contains(&verb) {
+        return None;
+    }
+    let http = op.method.to_ascii_lowercase();
+    match words.as_slice() {
+        ["create" | "update" | "delete"] if http != "get" && ACTION_VERBS.contains(&verb) => Some(verb.to_owned()),
+        ["retrieve", rest @ ..] if !rest.is_empty() && http == "get" && verb == "download" => {
+            Some(format!("{verb}_{}", rest.join("_")))
+        }
+        [first, ..]
+            if http == "post"
+                && !VERBS.contains(first)
+                && resources.last().is_none_or(|r| r != "actions" && r != verb)
+                && (ACTION_VERBS.contains(&verb) || matches!(verb, "create" | "update")) =>
+        {
+            if derived_noun(verb, method) {
+                return Some(verb.to_owned());
+            }
+            // The summary's number wins: "Create a chat completion" on `…/completions`.
+            let summary_words: Vec<String> =
+                op.summary?.split(|c: char| !c.is_ascii_alphanumeric()).map(str::to_ascii_lowercase).collect();
+            let (head, last) = method.rsplit_once('_').unwrap_or(("", method));
+            let one = singular(last);
+            let noun = if one != last && summary_words.contains(&one) && !summary_words.iter().any(|w| w == last) {
+                if head.is_empty() { one } else { format!("{head}_{one}") }
+            } else {
+                method.to_owned()
+            };
+            Some(format!("{verb}_{noun}"))
+        }
+        _ => None,
+    }
+}
+
+/// A noun made of the verb (`transcriptions` of `transcribe`): they share all but the verb's last
+/// two letters, and five at least.
+fn derived_noun(verb: &str, noun: &str) -> bool {
+    let stem = &verb[..verb.len().saturating_sub(2)];
+    stem.len() >= 5 && !noun.contains('_') && noun.starts_with(stem)
 }

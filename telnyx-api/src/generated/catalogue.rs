@@ -1287,7 +1287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "create_completion_json",
-        call_path: "ai.chat.completions",
+        call_path: "ai.chat.create_completion_op",
         item_stream: None,
     },
     OperationInfo {
@@ -2384,7 +2384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "create_response",
-        call_path: "ai.responses",
+        call_path: "ai.create_response",
         item_stream: None,
     },
     OperationInfo {

@@ -2,7 +2,7 @@
 //!
 //! Hooks for the hand-written runtime into generated items a spec may lack (see `codegen::hooks`).
 
-/// `POST /ai/chat/completions` is operation `chat_public_chat_completions_post` of tag `Chat` (`client.ai().chat().completions`): implements the typed and streaming chat completion methods of `crate::chat` on [`crate::resources::AiChat`], with `$body` an alias of its request body type.
+/// `POST /ai/chat/completions` is operation `chat_public_chat_completions_post` of tag `Chat` (`client.ai().chat().create_completion_op`): implements the typed and streaming chat completion methods of `crate::chat` on [`crate::resources::AiChat`], with `$body` an alias of its request body type.
 macro_rules! chat_completions_api {
     ($body:ident; $($item:item)*) => {
         #[cfg(feature = "ai")] type $body = crate ::types::ChatCompletionRequest;

@@ -32,7 +32,7 @@ impl crate::resources::Ai<'_> {
     ///
     /// `POST /ai/responses` (operation `chat_public_responses_completions_post`)
     #[deprecated(note = "deprecated in the Telnyx API spec")]
-    pub fn responses(
+    pub fn create_response(
         &self,
         body: &serde_json::Map<String, serde_json::Value>,
     ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
@@ -90,7 +90,7 @@ impl crate::resources::AiChat<'_> {
     ///
     /// The body is a [`ChatCompletionRequest`](types::ChatCompletionRequest): its required members (`messages`) are arguments, its other members setters on the returned call.
     #[deprecated(note = "deprecated in the Telnyx API spec")]
-    pub fn completions(
+    pub fn create_completion_op(
         &self,
         messages: impl Into<Vec<types::ChatCompletionSystemMessageParam>>,
     ) -> ApiCall<
