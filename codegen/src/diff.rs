@@ -83,6 +83,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use serde::Serialize;
 
+use crate::emit::calls::Calls;
 use crate::emit::operations::{method_args, return_type};
 use crate::emit::types::type_tokens;
 use crate::ir::*;
@@ -315,6 +316,9 @@ struct Differ<'a> {
     new: Indexed<'a>,
     /// Old type name → new type name, for types renamed in place (same spec pointer).
     renames: BTreeMap<&'a str, &'a str>,
+    /// How each side's calls take their inputs (for signatures).
+    old_calls: Calls<'a>,
+    new_calls: Calls<'a>,
     changes: Vec<Change>,
 }
 
@@ -359,10 +363,11 @@ fn call_chain(op: &Operation) -> String {
     format!("{resources}.{}", op.call_method)
 }
 
-fn signature(op: &Operation) -> String {
+/// `client.x().y(arg: T, …) -> R`, the arguments as the emitter writes them.
+fn signature(op: &Operation, calls: &Calls<'_>) -> String {
     let none = TokenStream::new();
     let args: Vec<String> =
-        method_args(op, op.body.as_ref(), &none).into_iter().map(|(n, t)| format!("{n}: {}", show(t))).collect();
+        method_args(op, op.body.as_ref(), &none, calls).into_iter().map(|(n, t)| format!("{n}: {}", show(t))).collect();
     format!("client{}({}) -> {}", call_chain(op), args.join(", "), show(return_type(&op.response, &none)))
 }
 

@@ -285,8 +285,28 @@ pub(super) fn id_verb(op: &Endpoint<'_>, resources: &[String], method: &str) -> 
 /// Verbs a summary may open with that say what a call does more exactly than its HTTP method
 /// (`POST /messages`, "Send a message": `send`, not `create`).
 const ACTION_VERBS: &[&str] = &[
-    "accept", "add", "approve", "cancel", "compute", "deactivate", "dial", "dismiss", "link", "preview",
-    "purchase", "remove", "rename", "render", "resend", "run", "send", "settle", "transcribe", "trigger", "unlink", "upload",
+    "accept",
+    "add",
+    "approve",
+    "cancel",
+    "compute",
+    "deactivate",
+    "dial",
+    "dismiss",
+    "link",
+    "preview",
+    "purchase",
+    "remove",
+    "rename",
+    "render",
+    "resend",
+    "run",
+    "send",
+    "settle",
+    "transcribe",
+    "trigger",
+    "unlink",
+    "upload",
 ];
 
 /// The method a summary's first word gives, where the rule had only the HTTP method's verb or a
@@ -331,7 +351,11 @@ pub(super) fn summary_verb(op: &Endpoint<'_>, resources: &[String], method: &str
             let (head, last) = method.rsplit_once('_').unwrap_or(("", method));
             let one = singular(last);
             let noun = if one != last && summary_words.contains(&one) && !summary_words.iter().any(|w| w == last) {
-                if head.is_empty() { one } else { format!("{head}_{one}") }
+                if head.is_empty() {
+                    one
+                } else {
+                    format!("{head}_{one}")
+                }
             } else {
                 method.to_owned()
             };

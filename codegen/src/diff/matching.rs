@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{accessor, kind_name, location, signature, Differ, Kind, Subject};
+use crate::emit::calls::Calls;
 use crate::emit::types::defaultable;
 use crate::ir::*;
 
@@ -139,7 +140,16 @@ impl<'a> Differ<'a> {
                 _ => None,
             })
             .collect();
-        Differ { old_ir, new_ir, old, new, renames, changes: Vec::new() }
+        Differ {
+            old_ir,
+            new_ir,
+            old,
+            new,
+            renames,
+            old_calls: Calls::new(old_ir),
+            new_calls: Calls::new(new_ir),
+            changes: Vec::new(),
+        }
     }
 
     /// An old type reference in new names.
@@ -205,11 +215,11 @@ impl<'a> Differ<'a> {
 
         for o in gone {
             let s = Subject { name: &format!("{} {}", o.method, o.path), rust: Some(accessor(o)), pointer: &o.pointer };
-            self.push(&s, Kind::OperationRemoved, true, None, format!("`{}`", signature(o)));
+            self.push(&s, Kind::OperationRemoved, true, None, format!("`{}`", signature(o, &self.old_calls)));
         }
         for n in fresh {
             let s = Subject { name: &format!("{} {}", n.method, n.path), rust: Some(accessor(n)), pointer: &n.pointer };
-            self.push(&s, Kind::OperationAdded, false, None, format!("`{}`", signature(n)));
+            self.push(&s, Kind::OperationAdded, false, None, format!("`{}`", signature(n, &self.new_calls)));
         }
         for (o, n) in pairs {
             self.operation(o, n);

@@ -49,20 +49,46 @@ pub fn body_arg(b: &RequestBody, prefix: &TokenStream) -> TokenStream {
     }
 }
 
-/// The arguments of an operation's method in order (required parameters, the body, the
-/// optional-parameters struct), as (name, type). `body` is the main body or the multipart
-/// alternative. [`crate::diff`] compares these to tell a caller-visible change from a wire one.
-pub fn method_args(op: &Operation, body: Option<&RequestBody>, prefix: &TokenStream) -> Vec<(String, TokenStream)> {
+/// The arguments of an operation's method in order, as (name, type): its required parameters,
+/// then the body's required members (a struct body, the call's input) or the whole body, then
+/// the optional-parameters struct where a body is the input. `body` is the main body or the
+/// multipart alternative. The emitter writes exactly these; [`crate::diff`] shows them.
+pub fn method_args(
+    op: &Operation,
+    body: Option<&RequestBody>,
+    prefix: &TokenStream,
+    calls: &Calls<'_>,
+) -> Vec<(String, TokenStream)> {
+    let input = calls.input(op, body);
     let mut args: Vec<(String, TokenStream)> =
         op.params.iter().filter(|p| p.required).map(|p| (p.name.clone(), arg_type(&p.ty, prefix))).collect();
-    if let Some(b) = body {
-        args.push(("body".to_owned(), body_arg(b, prefix)));
+    match (body, input) {
+        (Some(_), Input::Body(_, s)) => {
+            for f in s.fields.iter().filter(|f| f.required) {
+                let (ty, _) = super::calls::required_arg(f, prefix);
+                args.push((member_arg(op, &f.name), ty));
+            }
+        }
+        (Some(b), _) => args.push(("body".to_owned(), body_arg(b, prefix))),
+        (None, _) => {}
     }
-    if let Some(ps) = &op.params_struct {
-        let ps = ident(ps);
-        args.push(("params".to_owned(), quote!(&#ps)));
+    if !matches!(input, Input::Params) {
+        if let Some(ps) = &op.params_struct {
+            let ps = ident(ps);
+            args.push(("params".to_owned(), quote!(&#ps)));
+        }
     }
     args
+}
+
+/// The argument a required body member is passed as: its name, unless a required parameter
+/// has it (`{name}_member`).
+fn member_arg(op: &Operation, member: &str) -> String {
+    if op.params.iter().any(|p| p.required && p.name == member) {
+        format!("{member}_member")
+    } else {
+        member.to_owned()
+    }
 }
 
 /// What the method's `ApiCall` resolves to.
@@ -335,13 +361,10 @@ fn method_with_body(
 ) -> TokenStream {
     let name = ident(name);
     let input = calls.input(op, body);
-    let mut args: Vec<TokenStream> = op
-        .params
-        .iter()
-        .filter(|p| p.required)
-        .map(|p| {
-            let a = ident(&p.name);
-            let t = arg_type(&p.ty, prefix);
+    let args: Vec<TokenStream> = method_args(op, body, prefix, calls)
+        .into_iter()
+        .map(|(a, t)| {
+            let a = ident(&a);
             quote!(#a: #t)
         })
         .collect();
@@ -418,18 +441,15 @@ fn method_with_body(
     let mut with_input = TokenStream::new();
     match (body, input) {
         (Some(b), Input::Body(def, s)) => {
-            let taken: Vec<&str> = op.params.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
-            let mut ctor_args = Vec::new();
-            for f in s.fields.iter().filter(|f| f.required) {
-                let (ty, _) = super::calls::required_arg(f, prefix);
-                let a = if taken.contains(&f.name.as_str()) {
-                    ident(&format!("{}_member", f.name))
-                } else {
-                    ident(&f.name)
-                };
-                args.push(quote!(#a: #ty));
-                ctor_args.push(quote!(#a));
-            }
+            let ctor_args: Vec<TokenStream> = s
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| {
+                    let a = ident(&member_arg(op, &f.name));
+                    quote!(#a)
+                })
+                .collect();
             let st = ident(&def.name);
             let init = if super::calls::needs_new(s) {
                 quote!(#prefix #st::new(#(#ctor_args),*))
@@ -439,16 +459,8 @@ fn method_with_body(
             let write = write_body(b, quote!(body));
             with_input = quote!(.with_input(#init, |body, request| { #write }));
         }
-        (Some(b), _) => {
-            let t = body_arg(b, prefix);
-            args.push(quote!(body: #t));
-            stmts.push(write_body(b, quote!(body)));
-        }
+        (Some(b), _) => stmts.push(write_body(b, quote!(body))),
         (None, _) => {}
-    }
-    if params_arg {
-        let ps = ident(op.params_struct.as_deref().unwrap_or_default());
-        args.push(quote!(params: &#ps));
     }
     if let Input::Params = input {
         let ps = ident(op.params_struct.as_deref().unwrap_or_default());
