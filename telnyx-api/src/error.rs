@@ -115,6 +115,20 @@ pub enum Error {
     /// those of [`crate::anthropic`]). The stream ends with it.
     #[error("stream error: {0}")]
     StreamEvent(Box<crate::sse::StreamErrorEvent>),
+    /// A call that is not safe to repeat (a `POST` or `PATCH` the API gives no dedup key, such
+    /// as `POST /messages`) failed after its request was sent, in a way that leaves open whether
+    /// the service carried it out: a timeout, a connection reset, or 500, 502 or 504. It was not
+    /// retried (see [`crate::retry`]); `source` is the error it got. Check before sending again
+    /// (list the messages sent, say), or opt in to retrying such calls with
+    /// [`RetryPolicy::retry_non_idempotent`](crate::RetryPolicy::retry_non_idempotent).
+    #[error("{source} (the request may have been carried out: {operation} has no dedup key, so it was not retried)")]
+    MaybeCarriedOut {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// The error the last attempt got.
+        #[source]
+        source: Box<Error>,
+    },
     /// A webhook failed verification or parsing (see [`crate::webhooks`]).
     #[error("webhook rejected: {0}")]
     Webhook(#[from] crate::webhooks::WebhookError),
@@ -127,24 +141,29 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::Decode { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
+            Error::MaybeCarriedOut { source, .. } => source.status(),
             _ => None,
         }
     }
 
     /// The `x-request-id` the server assigned, when the server answered with an error.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api(e) => e.request_id.as_deref(),
-            _ => None,
-        }
+        self.api_error().and_then(|e| e.request_id.as_deref())
     }
 
     /// The API error details, when the server answered with an error status.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::MaybeCarriedOut { source, .. } => source.api_error(),
             _ => None,
         }
+    }
+
+    /// Whether the service may have carried out the request although the call failed
+    /// ([`Error::MaybeCarriedOut`]): sending it again could repeat its effect.
+    pub fn may_have_been_carried_out(&self) -> bool {
+        matches!(self, Error::MaybeCarriedOut { .. })
     }
 
     /// The error event a stream ended with, when it was typed ([`Error::StreamEvent`]).
@@ -157,9 +176,9 @@ impl Error {
 
     /// The Telnyx error codes of the error envelope (`errors[].code`), if any.
     pub fn codes(&self) -> Vec<&str> {
-        match self {
-            Error::Api(e) => e.errors.iter().filter_map(|x| x.code.as_deref()).collect(),
-            _ => Vec::new(),
+        match self.api_error() {
+            Some(e) => e.errors.iter().filter_map(|x| x.code.as_deref()).collect(),
+            None => Vec::new(),
         }
     }
 
@@ -170,10 +189,7 @@ impl Error {
 
     /// The delay the server asked for in `retry-after-ms` / `Retry-After`, if any.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::Api(e) => crate::retry::retry_after(&e.headers),
-            _ => None,
-        }
+        self.api_error().and_then(|e| crate::retry::retry_after(&e.headers))
     }
 }
 
@@ -387,9 +403,23 @@ pub(crate) fn redact_headers(headers: &mut HeaderMap, secret: &str) {
 
 impl Error {
     /// The same error with `secret` (the API key) taken out of what the server sent back
-    /// ([`Error::Decode`]'s body, and serde's message and path, which quote the body).
+    /// ([`Error::Decode`]'s body, and serde's message and path, which quote the body; an error
+    /// event of a stream, typed or not).
     pub(crate) fn redact(self, secret: &str) -> Self {
         match self {
+            Error::Stream(message) => Error::Stream(redact_string(message, secret)),
+            Error::StreamEvent(mut e) => {
+                let text = |t: Option<String>| t.map(|t| redact_string(t, secret));
+                e.event = redact_string(std::mem::take(&mut e.event), secret);
+                e.error_type = text(e.error_type.take());
+                e.message = text(e.message.take());
+                e.code = text(e.code.take());
+                e.data = redact_string(std::mem::take(&mut e.data), secret);
+                Error::StreamEvent(e)
+            }
+            Error::MaybeCarriedOut { operation, source } => {
+                Error::MaybeCarriedOut { operation, source: Box::new(source.redact(secret)) }
+            }
             Error::Decode { operation, type_name, status, path, message, body } => Error::Decode {
                 operation,
                 type_name,

@@ -77,7 +77,9 @@ pub use error::{ApiError, Error, Result, TelnyxError, TelnyxErrorSource};
 pub use multipart::{Multipart, UploadFile};
 pub use pagination::Paginator;
 pub use raw_body::RawBody;
-pub use request::{decode, undeclared, ApiCall, Body, ByteStream, JsonOrText, RawResponse, Request, Response};
+pub use request::{
+    decode, undeclared, ApiCall, Body, ByteStream, DedupKey, JsonOrText, RawResponse, Request, Response,
+};
 pub use retry::RetryPolicy;
 pub use telnyx_api_core::lenient::{Decoded, Deviation, DeviationKind};
 pub use telnyx_api_core::shaped;

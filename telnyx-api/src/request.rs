@@ -75,6 +75,18 @@ pub enum Body {
     },
 }
 
+/// Where an operation takes its dedup key: the value that makes a repeat of the request
+/// harmless (the service ignores or replays it). The client fills in a UUID v4 when the caller
+/// gives none, once per call, and sends the same value on every retry; a value the caller
+/// gives is never replaced. See [`crate::retry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupKey {
+    /// A member of the JSON or form body (`command_id` of the Call Control commands).
+    Member(&'static str),
+    /// A header (`Idempotency-Key`).
+    Header(&'static str),
+}
+
 /// How a request authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Auth {
@@ -99,6 +111,7 @@ pub struct Request {
     body: Body,
     auth: Auth,
     server: Option<&'static ServerSpec>,
+    dedup: Option<DedupKey>,
     error: Option<String>,
 }
 
@@ -115,6 +128,7 @@ impl fmt::Debug for Request {
             .field("body", &self.body)
             .field("auth", &self.auth)
             .field("server", &self.server.map(|s| s.name))
+            .field("dedup", &self.dedup)
             .finish()
     }
 }
@@ -135,6 +149,7 @@ impl Request {
             body: Body::Empty,
             auth: Auth::Bearer,
             server: None,
+            dedup: None,
             error: None,
         }
     }
@@ -321,6 +336,80 @@ impl Request {
             Some(data) => Body::Raw { content_type: content_type.to_owned(), data: data.clone() },
             None => Body::Stream { content_type: content_type.to_owned(), body },
         };
+    }
+
+    /// The operation's dedup key is body member `name`.
+    #[doc(hidden)]
+    pub fn dedup_member(&mut self, name: &'static str) {
+        self.dedup = Some(DedupKey::Member(name));
+    }
+
+    /// The operation's dedup key is header `name`.
+    #[doc(hidden)]
+    pub fn dedup_header(&mut self, name: &'static str) {
+        self.dedup = Some(DedupKey::Header(name));
+    }
+
+    /// Where the operation takes a dedup key, if the API gives it one.
+    pub fn dedup_key(&self) -> Option<DedupKey> {
+        self.dedup
+    }
+
+    /// The dedup key's value this request carries: the caller's, or (once the call is sent)
+    /// the one the client generated.
+    pub fn dedup_value(&self) -> Option<String> {
+        match self.dedup? {
+            DedupKey::Header(name) => {
+                self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+            }
+            DedupKey::Member(name) => match &self.body {
+                Body::Json(bytes) => {
+                    let map = serde_json::from_slice::<serde_json::Map<String, Value>>(bytes).ok()?;
+                    match map.get(name)? {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        other => Some(other.to_string()),
+                    }
+                }
+                Body::Form(pairs) => pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether sending the request twice cannot have two effects: its method is idempotent
+    /// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`), or it carries a dedup key.
+    pub fn is_idempotent(&self) -> bool {
+        self.method.is_idempotent() || self.dedup_value().is_some()
+    }
+
+    /// Give the request its dedup key when the operation has one and the caller gave none: a
+    /// new UUID v4, in the header or the body member. `None` when nothing was added.
+    pub(crate) fn with_dedup_key(&self) -> Option<Request> {
+        let key = self.dedup.filter(|_| self.dedup_value().is_none())?;
+        let value = uuid::Uuid::new_v4().to_string();
+        let mut keyed = self.clone();
+        match key {
+            DedupKey::Header(name) => keyed.headers.push((name, value)),
+            DedupKey::Member(name) => match &mut keyed.body {
+                Body::Empty => {
+                    let map = serde_json::Map::from_iter([(name.to_owned(), Value::String(value))]);
+                    keyed.body = Body::Json(serde_json::to_vec(&map).ok()?.into());
+                }
+                Body::Json(bytes) => {
+                    let mut map = serde_json::from_slice::<serde_json::Map<String, Value>>(bytes).ok()?;
+                    map.insert(name.to_owned(), Value::String(value));
+                    *bytes = serde_json::to_vec(&map).ok()?.into();
+                }
+                Body::Form(pairs) => {
+                    pairs.retain(|(k, _)| k != name);
+                    pairs.push((name.to_owned(), value));
+                }
+                // No member to put it in: the call is sent as it is, without a key.
+                Body::Multipart(_) | Body::Raw { .. } | Body::Stream { .. } => return None,
+            },
+        }
+        Some(keyed)
     }
 
     /// Do not send the API key (`security: []`).

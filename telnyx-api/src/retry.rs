@@ -1,9 +1,41 @@
 //! Retry policy: which failures are retried and how long to wait between attempts.
 //!
-//! Matches the official Telnyx SDKs: by default 2 retries on connection errors, 408, 409, 429 and
-//! 5xx, exponential backoff from 0.5 s doubling up to 8 s with jitter, and the server's
-//! `retry-after-ms` / `Retry-After` honoured when it asks for at most 60 s. A server asking for
-//! longer gets its error returned at once instead of a long sleep.
+//! **A retry never repeats a side effect.** What is retried depends on whether a repeat of the
+//! request is harmless:
+//!
+//! - **Safe to repeat**: `GET`, `HEAD`, `PUT`, `DELETE`, and every call with a dedup key. The
+//!   spec gives two: the `command_id` member of the Call Control command bodies ("Telnyx will
+//!   ignore any command with the same `command_id`") and the `Idempotency-Key` header (a repeat
+//!   replays the stored success for 24 h, with `Idempotent-Replayed: true`; see
+//!   [`Response::replayed`](crate::Response::replayed)). When the caller gives no key, the client
+//!   generates one (UUID v4) per call and sends the same one on every retry; a key the caller
+//!   gives is never replaced ([`OperationInfo::dedup_key`](crate::catalogue::OperationInfo)
+//!   says which operations have one). These calls are retried, as by the official SDKs, after
+//!   connection errors, timeouts and 408, 409, 429 and 5xx.
+//! - **Not safe to repeat**: `POST` and `PATCH` without a dedup key (`POST /messages`). They are
+//!   retried only when the request cannot have been carried out or the service asks for it: a
+//!   connection that could not be made, 429, 503, `x-should-retry: true`. After a timeout, a
+//!   connection reset once the request was sent, or 500, 502 or 504, the call fails with
+//!   [`Error::MaybeCarriedOut`](crate::Error::MaybeCarriedOut) around the error it got: the
+//!   service may have carried it out. [`RetryPolicy::retry_non_idempotent`] (per client or per
+//!   call: [`ApiCall::retry_non_idempotent`](crate::ApiCall::retry_non_idempotent)) retries them
+//!   like the others anyway.
+//!
+//! | failure | safe to repeat | `POST`/`PATCH` without a key |
+//! |---|---|---|
+//! | connection refused, DNS, TLS (nothing sent) | retried | retried |
+//! | pooled connection the server closed, request not yet written | retried at once, even with `max_retries(0)` (by `hyper`'s pool) | same |
+//! | timeout | retried | `MaybeCarriedOut` |
+//! | connection reset or closed after the request was written | retried | `MaybeCarriedOut` |
+//! | 408, 409 | retried | error |
+//! | 429, 503 | retried | retried |
+//! | 500, 502, 504 and other 5xx | retried | `MaybeCarriedOut` |
+//! | `x-should-retry: true` / `false` | retried / not | retried / not |
+//! | other 4xx | error | error |
+//!
+//! Backoff: by default 2 retries, exponential from 0.5 s doubling up to 8 s with jitter, and the
+//! server's `retry-after-ms` / `Retry-After` honoured when it asks for at most 60 s. A server
+//! asking for longer gets its error returned at once instead of a long sleep.
 //!
 //! The time one call can take is bounded: at most `max_retries + 1` attempts, each within the
 //! client's per-attempt timeout, and between them waits of at most `max(max_delay, 60 s)`. With
@@ -49,6 +81,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Random jitter: each computed delay is multiplied by a factor in `[1 - jitter, 1]`.
     pub jitter: f64,
+    /// Retry `POST` and `PATCH` calls without a dedup key after failures that leave open
+    /// whether the service carried them out (timeouts, resets, 500/502/504) too. Off by
+    /// default: such a retry can send an SMS twice.
+    pub retry_non_idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -58,6 +94,7 @@ impl Default for RetryPolicy {
             initial_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             jitter: 0.25,
+            retry_non_idempotent: false,
         }
     }
 }
@@ -86,9 +123,21 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a response status is worth retrying.
+/// Whether a response status is worth retrying for a call that is safe to repeat.
 pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+/// Whether a response status says the request was not carried out and may be sent again: 429
+/// and 503. The statuses a call that is not safe to repeat is retried on.
+pub fn is_not_carried_out(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 503)
+}
+
+/// Whether a response status leaves open whether the request was carried out: a server error
+/// other than 503 (500, 502, 504, …).
+pub fn may_be_carried_out(status: StatusCode) -> bool {
+    status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE
 }
 
 /// The longest server-requested wait that is honoured (slept before retrying).
@@ -167,6 +216,19 @@ mod tests {
         }
         for s in [200, 400, 401, 403, 404, 422] {
             assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+    }
+
+    #[test]
+    fn statuses_of_calls_not_safe_to_repeat() {
+        let of = |s: u16| StatusCode::from_u16(s).unwrap();
+        let retried: Vec<u16> = (400..600).filter(|&s| is_not_carried_out(of(s))).collect();
+        assert_eq!(retried, [429, 503]);
+        for s in [500, 502, 504, 599] {
+            assert!(may_be_carried_out(of(s)), "{s}");
+        }
+        for s in [400, 408, 409, 429, 503] {
+            assert!(!may_be_carried_out(of(s)), "{s}");
         }
     }
 

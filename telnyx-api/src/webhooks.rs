@@ -393,7 +393,46 @@ pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
 pub fn decode_event<T: DeserializeOwned + telnyx_api_core::shape::Shaped>(
     body: serde_json::Value,
 ) -> Result<T, WebhookError> {
+    let body = match body {
+        serde_json::Value::Object(members) if event_at_top::<T>(&members) => {
+            if crate::request::decoding_is_strict() {
+                return Err(WebhookError::Parse {
+                    path: "data".to_owned(),
+                    message: "the event's members are at the top of the body, not in the `data` the spec declares"
+                        .to_owned(),
+                });
+            }
+            crate::request::note_deviations(vec![Deviation::missing(
+                "data",
+                "the `{data, meta}` envelope (the event, at the top of the body, is read as `data`)",
+            )]);
+            enveloped(members)
+        }
+        other => other,
+    };
     decode_event_at(body, None)
+}
+
+/// Whether a body carries its event at the top (`event_type`, `id`, `payload`, … without
+/// `data`: how Telnyx's fax guides show fax webhooks) while the payload type declares the
+/// `{data, meta}` envelope and no top-level `event_type`.
+fn event_at_top<T: telnyx_api_core::shape::Shaped>(members: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let telnyx_api_core::shape::Shape::Struct(s) = T::SHAPE.resolve() else { return false };
+    let declares = |name: &str| s.fields.iter().any(|f| f.name == name);
+    declares("data") && !declares("event_type") && !members.contains_key("data") && members.contains_key("event_type")
+}
+
+/// The envelope around an event found at the top of a body: the event as `data`, a `meta`
+/// beside it kept as `meta`. The typed value then serializes as the spec declares it, and
+/// decodes back to itself.
+fn enveloped(mut members: serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let meta = members.remove("meta");
+    let mut envelope = serde_json::Map::new();
+    envelope.insert("data".to_owned(), serde_json::Value::Object(members));
+    if let Some(meta) = meta {
+        envelope.insert("meta".to_owned(), meta);
+    }
+    serde_json::Value::Object(envelope)
 }
 
 /// [`decode_event`] for an event whose payload type is an event record, which the delivery

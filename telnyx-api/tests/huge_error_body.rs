@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 use telnyx_api::client::DEFAULT_MAX_ERROR_BODY;
-use telnyx_api::{chat, Client, Error, RetryPolicy};
+use telnyx_api::{chat, Client, RetryPolicy};
 
 use runtime_support::{Reply, Server};
 
@@ -51,8 +51,14 @@ async fn a_400_mib_error_body_is_read_once_per_attempt_and_never_held() {
     )
     .await;
     // The example's configuration: default retry policy (2 retries, really slept), default
-    // limits.
-    let client = Client::builder().api_key("KEYhuge0123456789").base_url(server.url()).build().unwrap();
+    // limits; a chat completion is a POST without a dedup key, retried after a 500 only when
+    // asked to.
+    let client = Client::builder()
+        .api_key("KEYhuge0123456789")
+        .base_url(server.url())
+        .retry_policy(RetryPolicy { retry_non_idempotent: true, ..RetryPolicy::default() })
+        .build()
+        .unwrap();
     let attempts = RetryPolicy::default().max_retries as usize + 1;
     let request = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
 
@@ -65,7 +71,8 @@ async fn a_400_mib_error_body_is_read_once_per_attempt_and_never_held() {
         Ok(Ok(_)) => panic!("a 500 answer opened a stream"),
         Ok(Err(e)) => e,
     };
-    let Error::Api(api) = &err else { panic!("expected Error::Api, got {err:?}") };
+    assert!(err.may_have_been_carried_out(), "{err:?}");
+    let Some(api) = err.api_error() else { panic!("expected Error::Api inside, got {err:?}") };
     assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(api.operation, chat::OPERATION_ID);
     assert_eq!(api.request_id.as_deref(), Some("huge-1"));

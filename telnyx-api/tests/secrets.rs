@@ -273,6 +273,38 @@ async fn scenarios() -> Vec<(&'static str, Error)> {
     let mut stream = chat::create_completion_stream(&c, &request).await.unwrap();
     errors.push(("chat stream idle", stream.next().await.expect("an item").unwrap_err()));
 
+    // An error event inside a stream that echoes the key: untyped (chat) and typed (Anthropic).
+    let server = Server::start(|_, r| {
+        let auth = r.header("authorization").unwrap_or_default().to_owned();
+        let event = json!({"error": {"message": format!("you sent {auth}"), "type": auth, "code": auth}});
+        Reply::bytes(200, "text/event-stream", format!("data: {event}\n\n").into_bytes())
+    })
+    .await;
+    let (c, _) = client(&server.url());
+    let mut stream = chat::create_completion_stream(&c, &request).await.unwrap();
+    errors.push(("chat stream error event", stream.next().await.expect("an item").unwrap_err()));
+    assert_eq!(server.requests()[0].header("authorization"), Some(bearer.as_str()));
+    let server = Server::start(|_, r| {
+        let auth = r.header("authorization").unwrap_or_default().to_owned();
+        let event = json!({"type": "error", "error": {"type": auth, "message": format!("you sent {auth}")}});
+        Reply::bytes(200, "text/event-stream", format!("event: error\ndata: {event}\n\n").into_bytes())
+    })
+    .await;
+    let (c, _) = client(&server.url());
+    let mut stream = telnyx_api::anthropic::create_message_stream(&c, &request).await.unwrap();
+    let err = stream.next().await.expect("an item").unwrap_err();
+    assert!(matches!(err, Error::StreamEvent(_)), "{err:?}");
+    errors.push(("anthropic stream error event", err));
+
+    // A POST without a dedup key that got a 502 after it was sent: `MaybeCarriedOut` around
+    // the echoed error.
+    let server = Server::start(|_, r| echo(502, r)).await;
+    let (c, _) = client(&server.url());
+    let post = telnyx_api::Request::new(reqwest::Method::POST, "testPost", "/p", "/p".to_owned());
+    let err = ApiCall::new(&c, post, decode_json::<Value>).await.unwrap_err();
+    assert!(err.may_have_been_carried_out(), "{err:?}");
+    errors.push(("maybe carried out", err));
+
     errors
 }
 

@@ -92,3 +92,71 @@ fn every_component_schema_has_a_type() {
         .collect();
     assert!(missing.is_empty(), "component schemas without a generated type: {missing:?}");
 }
+
+/// The operations with a dedup key are those the spec gives one, read here from the spec
+/// itself: an `Idempotency-Key` header parameter, or a string member of the JSON body (its own
+/// properties or those of its `allOf` parts) whose description says a repeat with the same
+/// value is ignored or that it is an idempotency key. The counts per kind are printed.
+#[test]
+fn dedup_keys_are_those_the_spec_gives() {
+    use workspace_tests::resolve;
+    let spec = generated_spec();
+    let promises = |doc: &str| {
+        let d = doc.to_ascii_lowercase();
+        d.contains("idempoten")
+            || d.contains("safely retrying")
+            || (d.contains("ignore") && d.contains("with the same"))
+            || (d.contains("duplicate") && d.contains("on retry"))
+    };
+    fn members<'a>(
+        spec: &'a serde_json::Value,
+        schema: &'a serde_json::Value,
+        out: &mut Vec<(&'a str, &'a serde_json::Value)>,
+    ) {
+        let schema = resolve(spec, schema);
+        if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
+            out.extend(props.iter().map(|(k, v)| (k.as_str(), resolve(spec, v))));
+        }
+        for part in schema.get("allOf").and_then(|a| a.as_array()).into_iter().flatten() {
+            members(spec, part, out);
+        }
+    }
+    let mut expected: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for m in METHODS {
+            let Some(op) = item.get(*m) else { continue };
+            let params = item.get("parameters").and_then(|p| p.as_array()).into_iter().flatten();
+            let params = params.chain(op.get("parameters").and_then(|p| p.as_array()).into_iter().flatten());
+            let header = params.map(|p| resolve(&spec, p)).find(|p| {
+                p["in"] == "header"
+                    && (p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("idempotency-key"))
+                        || p["description"].as_str().is_some_and(promises))
+            });
+            let key = (m.to_uppercase(), path.clone());
+            if let Some(h) = header {
+                expected.insert(key, format!("header:{}", h["name"].as_str().unwrap_or_default()));
+                continue;
+            }
+            let body = op.get("requestBody").map(|b| resolve(&spec, b));
+            let Some(schema) = body.and_then(|b| b.pointer("/content/application~1json/schema")) else { continue };
+            let mut found = Vec::new();
+            members(&spec, schema, &mut found);
+            let member =
+                found.iter().find(|(_, s)| s["type"] == "string" && s["description"].as_str().is_some_and(promises));
+            if let Some((name, _)) = member {
+                expected.insert(key, format!("member:{name}"));
+            }
+        }
+    }
+    let got: BTreeMap<(String, String), String> = OPERATIONS
+        .iter()
+        .filter_map(|op| op.dedup_key.map(|k| ((op.method.to_owned(), op.path.to_owned()), k.to_owned())))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in got.values() {
+        *counts.entry(k.as_str()).or_default() += 1;
+    }
+    println!("operations with a dedup key: {} of {} ({counts:?})", got.len(), OPERATIONS.len());
+    assert!(!expected.is_empty(), "the spec gives dedup keys");
+    assert_eq!(got, expected);
+}

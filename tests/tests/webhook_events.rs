@@ -160,3 +160,34 @@ fn synthesized_bodies_decode_into_their_variant() {
         failures.join("\n  ")
     );
 }
+
+/// Fax webhooks as Telnyx's fax guides show them (`telnyx-api/tests/wire/real/webhooks/`):
+/// `event_type`, `id`, `payload` at the top, without the `{data, meta}` envelope the spec
+/// declares. They decode into their variant with the event in `data` and one deviation there,
+/// strictly they are an error, and the typed value round-trips through serialize and decode.
+#[test]
+fn a_fax_event_at_the_top_of_the_body_round_trips() {
+    use telnyx_api::webhooks::Delivery;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../telnyx-api/tests/wire/real/webhooks");
+    let mut seen = 0;
+    for name in ["fax_delivered_top_level_1.json", "fax_failed_top_level_1.json"] {
+        let body = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sent: Value = serde_json::from_slice(&body).unwrap();
+        let delivery = Delivery::decode(&body, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let paths: Vec<&str> = delivery.deviations.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["data"], "{name}: {:?}", delivery.deviations);
+        let event = delivery.event;
+        assert!(matches!(event, WebhookEvent::FaxDelivered(_) | WebhookEvent::FaxFailed(_)), "{name}: {event:?}");
+        assert_eq!(event.event_type(), sent["event_type"].as_str(), "{name}");
+        // Nothing the server sent is lost: the event is `data`, payload and all.
+        let back = serde_json::to_value(&event).unwrap();
+        assert_eq!(back["data"]["payload"], sent["payload"], "{name}: {back}");
+        assert_eq!(back["data"]["id"], sent["id"], "{name}: {back}");
+        let again = WebhookEvent::from_value(back.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(again, event, "{name}: serialize then decode gives the same event");
+        assert!(Delivery::decode(&serde_json::to_vec(&back).unwrap(), true).is_ok(), "{name}: the envelope conforms");
+        assert!(Delivery::decode(&body, true).is_err(), "{name}: strictly, the missing envelope is an error");
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
+}

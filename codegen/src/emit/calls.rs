@@ -36,7 +36,41 @@ pub const CALL_METHODS: &[&str] = &[
     "into_byte_stream",
     "into_future",
     "items",
+    "retry_non_idempotent",
 ];
+
+/// How the API lets a request be repeated without repeating its effect: its dedup key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupKey<'a> {
+    /// A member of the body (`command_id`: "Telnyx will ignore any command with the same
+    /// `command_id`"), by its name on the wire.
+    Member(&'a str),
+    /// A header parameter (`Idempotency-Key`), by its name on the wire.
+    Header(&'a str),
+}
+
+impl DedupKey<'_> {
+    /// `member:command_id`, `header:Idempotency-Key`: the catalogue's spelling.
+    pub fn describe(&self) -> String {
+        match self {
+            DedupKey::Member(m) => format!("member:{m}"),
+            DedupKey::Header(h) => format!("header:{h}"),
+        }
+    }
+}
+
+/// Whether a description promises that a repeat carrying the same value has no second effect:
+/// it is ignored ("Telnyx will ignore any command with the same `command_id`"), replayed
+/// ("safely retrying the same logical request"), or the value is called an idempotency key.
+/// A value that must merely be unique ("must be unique across all submitted campaigns") makes a
+/// repeat fail, not succeed: no dedup key.
+pub fn promises_dedup(doc: &str) -> bool {
+    let d = doc.to_ascii_lowercase();
+    d.contains("idempoten")
+        || d.contains("safely retrying")
+        || (d.contains("ignore") && d.contains("with the same"))
+        || (d.contains("duplicate") && d.contains("on retry"))
+}
 
 /// What an operation's call is built from before it is sent.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +125,29 @@ impl<'a> Calls<'a> {
     }
 
     /// The input of `op` when sent with `body` (its body or its multipart alternative).
+    /// The operation's dedup key, by a general rule on the spec: a header parameter named
+    /// `Idempotency-Key` or described as one ([`promises_dedup`]), else a string member of its
+    /// JSON or form body described as one (`command_id` of the Call Control commands). The
+    /// client generates a value for a call that has none and sends it on every retry.
+    pub fn dedup_key<'o>(&self, op: &'o Operation) -> Option<DedupKey<'o>>
+    where
+        'a: 'o,
+    {
+        let header = op.params.iter().find(|p| {
+            p.location == ParamLocation::Header
+                && (p.api_name.eq_ignore_ascii_case("idempotency-key") || p.doc.as_deref().is_some_and(promises_dedup))
+        });
+        if let Some(p) = header {
+            return Some(DedupKey::Header(&p.api_name));
+        }
+        let body = op.body.as_ref().filter(|b| matches!(b.kind, BodyKind::Json | BodyKind::Form))?;
+        let Input::Body(_, s) = self.input(op, Some(body)) else { return None };
+        s.fields
+            .iter()
+            .find(|f| f.ty == TypeRef::String && f.doc.as_deref().is_some_and(promises_dedup))
+            .map(|f| DedupKey::Member(&f.api_name))
+    }
+
     pub fn input(&self, op: &Operation, body: Option<&RequestBody>) -> Input<'a> {
         if let Some(b) = body {
             if matches!(b.kind, BodyKind::Json | BodyKind::Form | BodyKind::Multipart | BodyKind::Xml(_)) {

@@ -15,6 +15,13 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
         let module = &op.tag_module;
         let rust = &op.rust_name;
         let call_path = op.call_resources.iter().map(|r| format!("{r}.")).collect::<String>() + &op.call_method;
+        let dedup = match calls.dedup_key(op) {
+            Some(k) => {
+                let k = k.describe();
+                quote!(Some(#k))
+            }
+            None => quote!(None),
+        };
         let stream = match &op.paging {
             Some(p) => {
                 let m = calls.items_method(op);
@@ -38,6 +45,7 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
                 rust_method: #rust,
                 call_path: #call_path,
                 item_stream: #stream,
+                dedup_key: #dedup,
             },
         }
     });
@@ -69,6 +77,10 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
             pub call_path: &'static str,
             /// The item stream of a paged list operation, a method of its call.
             pub item_stream: Option<ItemStream>,
+            /// Where the operation takes a dedup key, which the client fills in when the caller
+            /// gives none and sends again on every retry: `member:command_id` (a body member)
+            /// or `header:Idempotency-Key`. See [`crate::retry`].
+            pub dedup_key: Option<&'static str>,
         }
 
         /// The item-stream method of a paged list operation (see [`crate::pagination`]).

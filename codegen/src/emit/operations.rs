@@ -466,6 +466,15 @@ fn method_with_body(
         let ps = ident(op.params_struct.as_deref().unwrap_or_default());
         with_input = quote!(.with_input(#ps::default(), |params, request| { #(#optional)* }));
     }
+    // The dedup key: a header for every body, a member of the main body only (the multipart
+    // alternative's form is another shape).
+    match calls.dedup_key(op) {
+        Some(super::calls::DedupKey::Member(m)) if body == op.body.as_ref() => {
+            stmts.push(quote!(request.dedup_member(#m);))
+        }
+        Some(super::calls::DedupKey::Header(h)) => stmts.push(quote!(request.dedup_header(#h);)),
+        _ => {}
+    }
     match op.auth {
         Auth::None => stmts.push(quote!(request.no_auth();)),
         Auth::AwsSigV4 => stmts.push(quote!(request.sign_sigv4();)),

@@ -88,6 +88,13 @@ pub enum DeviationKind {
     Undeclared,
 }
 
+impl Deviation {
+    /// A required member at `path` that was not there, the type having expected `expected`.
+    pub fn missing(path: impl Into<String>, expected: impl Into<String>) -> Self {
+        Deviation { path: path.into(), kind: DeviationKind::Missing, expected: expected.into(), found: None }
+    }
+}
+
 impl fmt::Display for Deviation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let found = match &self.found {

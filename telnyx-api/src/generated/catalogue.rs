@@ -25,6 +25,10 @@ pub struct OperationInfo {
     pub call_path: &'static str,
     /// The item stream of a paged list operation, a method of its call.
     pub item_stream: Option<ItemStream>,
+    /// Where the operation takes a dedup key, which the client fills in when the caller
+    /// gives none and sends again on every retry: `member:command_id` (a body member)
+    /// or `header:Idempotency-Key`. See [`crate::retry`].
+    pub dedup_key: Option<&'static str>,
 }
 
 /// The item-stream method of a paged list operation (see [`crate::pagination`]).
@@ -84,6 +88,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_authorization_server_metadata",
         call_path: "well_known.retrieve_authorization_server_metadata",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOAuthProtectedResourceMetadata",
@@ -95,6 +100,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_protected_resource_metadata",
         call_path: "well_known.retrieve_protected_resource_metadata",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBrands",
@@ -109,6 +115,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateBrandPost",
@@ -120,6 +127,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_brand_post",
         call_path: "messaging_10dlc.brand.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBrandFeedbackById",
@@ -131,6 +139,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_brand_feedback_by_id",
         call_path: "messaging_10dlc.brand.get_feedback",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBrandSmsOtpStatus",
@@ -142,6 +151,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_brand_sms_otp_status",
         call_path: "messaging_10dlc.brand.get_sms_otp_by_reference",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBrand",
@@ -153,6 +163,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_brand",
         call_path: "messaging_10dlc.brand.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateBrand",
@@ -164,6 +175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_brand",
         call_path: "messaging_10dlc.brand.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteBrand",
@@ -175,6 +187,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_brand",
         call_path: "messaging_10dlc.brand.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ResendBrand2faEmail",
@@ -186,6 +199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "resend_brand2fa_email",
         call_path: "messaging_10dlc.brand.resend_2fa_email",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalVettings",
@@ -197,6 +211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_external_vettings",
         call_path: "messaging_10dlc.brand.external_vetting.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PutExternalVettingRecord",
@@ -208,6 +223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_external_vetting_record",
         call_path: "messaging_10dlc.brand.external_vetting.imports",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostOrderExternalVetting",
@@ -219,6 +235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_order_external_vetting",
         call_path: "messaging_10dlc.brand.external_vetting.order",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RevetBrand",
@@ -230,6 +247,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "revet_brand",
         call_path: "messaging_10dlc.brand.revet",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBrandSmsOtpStatusByBrandId",
@@ -241,6 +259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_brand_sms_otp_status_by_brand_id",
         call_path: "messaging_10dlc.brand.retrieve_sms_otp_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyBrandSmsOtp",
@@ -252,6 +271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_brand_sms_otp",
         call_path: "messaging_10dlc.brand.verify_sms_otp",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "TriggerBrandSmsOtp",
@@ -263,6 +283,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "trigger_brand_sms_otp",
         call_path: "messaging_10dlc.brand.trigger_sms_otp",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaigns",
@@ -277,6 +298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "AcceptCampaign",
@@ -288,6 +310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "accept_campaign",
         call_path: "messaging_10dlc.campaign.accept_sharing",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaignCost",
@@ -299,6 +322,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign_cost",
         call_path: "messaging_10dlc.campaign.usecase.get_cost",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaign",
@@ -310,6 +334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign",
         call_path: "messaging_10dlc.campaign.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCampaign",
@@ -321,6 +346,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_campaign",
         call_path: "messaging_10dlc.campaign.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeactivateCampaign",
@@ -332,6 +358,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "deactivate_campaign",
         call_path: "messaging_10dlc.campaign.deactivate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "AppealCampaign",
@@ -343,6 +370,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "appeal_campaign",
         call_path: "messaging_10dlc.campaign.submit_appeal",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaignMnoMetadata",
@@ -354,6 +382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign_mno_metadata",
         call_path: "messaging_10dlc.campaign.get_mno_metadata",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaignOperationStatus",
@@ -365,6 +394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign_operation_status",
         call_path: "messaging_10dlc.campaign.get_operation_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaignOsrAttributes",
@@ -376,6 +406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign_osr_attributes",
         call_path: "messaging_10dlc.campaign.osr.get_attributes",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCampaignSharingStatus",
@@ -387,6 +418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_campaign_sharing_status",
         call_path: "messaging_10dlc.campaign.get_sharing_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostCampaign",
@@ -398,6 +430,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_campaign",
         call_path: "messaging_10dlc.campaign_builder.submit",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUsecaseQualification",
@@ -409,6 +442,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_usecase_qualification",
         call_path: "messaging_10dlc.campaign_builder.brand.qualify_by_usecase",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetEnumEndpoint",
@@ -420,6 +454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_enum_endpoint",
         call_path: "messaging_10dlc.get_enum",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignsSharedByUser",
@@ -434,6 +469,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignSharingStatus",
@@ -445,6 +481,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_partner_campaign_sharing_status",
         call_path: "messaging_10dlc.partner_campaigns.retrieve_sharing_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSharedCampaigns",
@@ -459,6 +496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSharedCampaign",
@@ -470,6 +508,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_shared_campaign",
         call_path: "messaging_10dlc.partner_campaigns.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateSharedCampaign",
@@ -481,6 +520,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_shared_campaign",
         call_path: "messaging_10dlc.partner_campaigns.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostAssignMessagingProfileToCampaign",
@@ -492,6 +532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_assign_messaging_profile_to_campaign",
         call_path: "messaging_10dlc.phone_number_assignment_by_profile.assign",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAssignmentTaskStatus",
@@ -503,6 +544,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assignment_task_status",
         call_path: "messaging_10dlc.phone_number_assignment_by_profile.retrieve_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberStatus",
@@ -517,6 +559,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAllPhoneNumberCampaigns",
@@ -531,6 +574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberCampaign",
@@ -542,6 +586,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_phone_number_campaign",
         call_path: "messaging_10dlc.phone_number_campaigns.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSinglePhoneNumberCampaign",
@@ -553,6 +598,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_single_phone_number_campaign",
         call_path: "messaging_10dlc.phone_number_campaigns.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PutPhoneNumberCampaign",
@@ -564,6 +610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_phone_number_campaign",
         call_path: "messaging_10dlc.phone_number_campaigns.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumberCampaign",
@@ -575,6 +622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_phone_number_campaign",
         call_path: "messaging_10dlc.phone_number_campaigns.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAccessIpAddresses",
@@ -589,6 +637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAccessIpAddress",
@@ -600,6 +649,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_access_ip_address",
         call_path: "access_ip_address.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAccessIpAddress",
@@ -611,6 +661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_access_ip_address",
         call_path: "access_ip_address.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAccessIpAddress",
@@ -622,6 +673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_access_ip_address",
         call_path: "access_ip_address.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAccessIpRanges",
@@ -636,6 +688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAccessIPRange",
@@ -647,6 +700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_access_ip_range",
         call_path: "access_ip_ranges.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAccessIpRange",
@@ -658,6 +712,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_access_ip_range",
         call_path: "access_ip_ranges.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PurchaseESim",
@@ -669,6 +724,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "purchase_e_sim",
         call_path: "actions.purchase.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RegisterSimCards",
@@ -680,6 +736,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "register_sim_cards",
         call_path: "actions.register.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindAddresses",
@@ -694,6 +751,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAddress",
@@ -705,6 +763,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_address",
         call_path: "addresses.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ValidateAddress",
@@ -716,6 +775,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "validate_address",
         call_path: "addresses.actions.validate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAddress",
@@ -727,6 +787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_address",
         call_path: "addresses.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAddress",
@@ -738,6 +799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_address",
         call_path: "addresses.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "acceptAddressSuggestions",
@@ -749,6 +811,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "accept_address_suggestions",
         call_path: "addresses.actions.accept_suggestions",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_advanced_orders_v2",
@@ -760,6 +823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_advanced_orders_v2",
         call_path: "advanced_orders.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_advanced_order_v2",
@@ -771,6 +835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_advanced_order_v2",
         call_path: "advanced_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_advanced_order_v2",
@@ -782,6 +847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_advanced_order_v2",
         call_path: "advanced_orders.update_requirement_group",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_advanced_order_v2",
@@ -793,6 +859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_advanced_order_v2",
         call_path: "advanced_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_anthropic_message",
@@ -804,6 +871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_anthropic_message",
         call_path: "ai.anthropic.v1.messages",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistants_public_assistants_get",
@@ -815,6 +883,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistants",
         call_path: "ai.assistants.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_new_assistant_public_assistants_post",
@@ -826,6 +895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_new_assistant",
         call_path: "ai.assistants.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "import_assistants_public_assistants_import_post",
@@ -837,6 +907,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "import_assistants",
         call_path: "ai.assistants.imports",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_all_assistant_tags",
@@ -848,6 +919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_all_assistant_tags",
         call_path: "ai.assistants.tags.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_tests_public_assistants_tests_get",
@@ -862,6 +934,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_assistant_test_public_assistants_tests_post",
@@ -873,6 +946,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_assistant_test",
         call_path: "ai.assistants.tests.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "fetch_test_suites_public_assistants_tests_test_suites_get",
@@ -884,6 +958,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "fetch_test_suites",
         call_path: "ai.assistants.tests.test_suites.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get",
@@ -898,6 +973,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post",
@@ -909,6 +985,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "trigger_test_suite_runs",
         call_path: "ai.assistants.tests.test_suites.runs.trigger",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_test_public_assistants_tests__test_id__get",
@@ -920,6 +997,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistant_test",
         call_path: "ai.assistants.tests.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_assistant_test_public_assistants_tests__test_id__put",
@@ -931,6 +1009,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_assistant_test",
         call_path: "ai.assistants.tests.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_assistant_test_public_assistants_tests__test_id__delete",
@@ -942,6 +1021,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_assistant_test",
         call_path: "ai.assistants.tests.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_test_runs_for_test_public_assistants_tests__test_id__runs_get",
@@ -956,6 +1036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "trigger_test_run_public_assistants_tests__test_id__runs_post",
@@ -967,6 +1048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "trigger_test_run",
         call_path: "ai.assistants.tests.runs.trigger",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_test_run_public_assistants_tests__test_id__runs__run_id__get",
@@ -978,6 +1060,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_test_run",
         call_path: "ai.assistants.tests.runs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_public_assistants__assistant_id__get",
@@ -989,6 +1072,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistant",
         call_path: "ai.assistants.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_assistant_public_assistants__assistant_id__post",
@@ -1000,6 +1084,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_assistant",
         call_path: "ai.assistants.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_assistant_public_assistants__assistant_id__delete",
@@ -1011,6 +1096,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_assistant",
         call_path: "ai.assistants.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_canary_deploy_assistants__assistant_id__canary_deploys_get",
@@ -1022,6 +1108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_canary_deploy",
         call_path: "ai.assistants.canary_deploys.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_canary_deploy_assistants__assistant_id__canary_deploys_put",
@@ -1033,6 +1120,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_canary_deploy",
         call_path: "ai.assistants.canary_deploys.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_canary_deploy_assistants__assistant_id__canary_deploys_post",
@@ -1044,6 +1132,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_canary_deploy",
         call_path: "ai.assistants.canary_deploys.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_canary_deploy_assistants__assistant_id__canary_deploys_delete",
@@ -1055,6 +1144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_canary_deploy",
         call_path: "ai.assistants.canary_deploys.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "assistant_chat_public_assistants__assistant_id__chat_post",
@@ -1066,6 +1156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "assistant_chat",
         call_path: "ai.assistants.chat",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "assistant_sms_chat_assistants__assistant_id__chat_sms_post",
@@ -1077,6 +1168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "assistant_sms_chat",
         call_path: "ai.assistants.send_sms",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "clone_assistant_public_assistants__assistant_id__clone_post",
@@ -1088,6 +1180,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "clone_assistant",
         call_path: "ai.assistants.clone",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "enhance_assistant_instructions_public_assistants__assistant_id__instructions_enhance_post",
@@ -1099,6 +1192,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enhance_assistant_instructions",
         call_path: "ai.assistants.instructions.enhance",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_scheduled_events",
@@ -1113,6 +1207,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_scheduled_event",
@@ -1124,6 +1219,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_scheduled_event",
         call_path: "ai.assistants.scheduled_events.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_scheduled_event",
@@ -1135,6 +1231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_scheduled_event",
         call_path: "ai.assistants.scheduled_events.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_scheduled_event",
@@ -1146,6 +1243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_scheduled_event",
         call_path: "ai.assistants.scheduled_events.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "add_assistant_tag",
@@ -1157,6 +1255,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_assistant_tag",
         call_path: "ai.assistants.tags.add",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "remove_assistant_tag",
@@ -1168,6 +1267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_assistant_tag",
         call_path: "ai.assistants.tags.remove",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_texml_public_assistants__assistant_id__texml_get",
@@ -1179,6 +1279,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistant_texml",
         call_path: "ai.assistants.get_texml",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "add_assistant_tool",
@@ -1190,6 +1291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_assistant_tool",
         call_path: "ai.assistants.tools.add",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "remove_assistant_tool",
@@ -1201,6 +1303,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_assistant_tool",
         call_path: "ai.assistants.tools.remove",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "test_assistant_tool_public_assistants__assistant_id__tools__tool_id__test_post",
@@ -1212,6 +1315,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "test_assistant_tool",
         call_path: "ai.assistants.tools.test",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_versions_public_assistants__assistant_id__versions_get",
@@ -1223,6 +1327,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistant_versions",
         call_path: "ai.assistants.versions.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_assistant_version_public_assistants__assistant_id__versions__version_id__get",
@@ -1234,6 +1339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_assistant_version",
         call_path: "ai.assistants.versions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_assistant_version_public_assistants__assistant_id__versions__version_id__post",
@@ -1245,6 +1351,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_assistant_version",
         call_path: "ai.assistants.versions.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_assistant_version_public_assistants__assistant_id__versions__version_id__delete",
@@ -1256,6 +1363,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_assistant_version",
         call_path: "ai.assistants.versions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "promote_assistant_version_public_assistants__assistant_id__versions__version_id__promote_post",
@@ -1267,6 +1375,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "promote_assistant_version",
         call_path: "ai.assistants.versions.promote",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "audio_public_audio_transcriptions_post",
@@ -1278,6 +1387,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_transcription",
         call_path: "ai.audio.transcribe",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "chat_public_chat_completions_post",
@@ -1289,6 +1399,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_completion_json",
         call_path: "ai.chat.create_completion_op",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_all_requested_clusters_public_text_clusters_get",
@@ -1303,6 +1414,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "compute_new_cluster_public_text_clusters_post",
@@ -1314,6 +1426,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "compute_new_cluster",
         call_path: "ai.clusters.compute",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "fetch_cluster_by_task_id_public_text_clusters__task_id__get",
@@ -1325,6 +1438,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "fetch_cluster_by_task_id",
         call_path: "ai.clusters.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
@@ -1336,6 +1450,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_cluster_by_task_id",
         call_path: "ai.clusters.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
@@ -1347,6 +1462,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "fetch_cluster_image_by_task_id",
         call_path: "ai.clusters.fetch_graph",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SearchConversationHistories",
@@ -1361,6 +1477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public_conversations_get",
@@ -1372,6 +1489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_conversations",
         call_path: "ai.conversations.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_new_conversation_public_conversations_post",
@@ -1383,6 +1501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_new_conversation",
         call_path: "ai.conversations.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "aggregate_conversation_insights",
@@ -1394,6 +1513,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "aggregate_conversation_insights",
         call_path: "ai.conversations.conversation_insights.retrieve_aggregates",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_all_insight_groups",
@@ -1408,6 +1528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_insight_group",
@@ -1419,6 +1540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_insight_group",
         call_path: "ai.conversations.insight_groups.insight_groups",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_insight_group_by_id",
@@ -1430,6 +1552,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_insight_group_by_id",
         call_path: "ai.conversations.insight_groups.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_insight_group_by_id",
@@ -1441,6 +1564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_insight_group_by_id",
         call_path: "ai.conversations.insight_groups.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_insight_group_by_id",
@@ -1452,6 +1576,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_insight_group_by_id",
         call_path: "ai.conversations.insight_groups.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "assign_insight_to_group",
@@ -1463,6 +1588,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "assign_insight_to_group",
         call_path: "ai.conversations.insight_groups.insights.assign",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "unassign_insight_from_group",
@@ -1474,6 +1600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "unassign_insight_from_group",
         call_path: "ai.conversations.insight_groups.insights.delete_unassign",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_all_insights",
@@ -1488,6 +1615,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_insight",
@@ -1499,6 +1627,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_insight",
         call_path: "ai.conversations.insights.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_insight_by_id",
@@ -1510,6 +1639,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_insight_by_id",
         call_path: "ai.conversations.insights.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_insight_by_id",
@@ -1521,6 +1651,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_insight_by_id",
         call_path: "ai.conversations.insights.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_insight_by_id",
@@ -1532,6 +1663,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_insight_by_id",
         call_path: "ai.conversations.insights.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_conversation_by_id_public_conversations_get",
@@ -1543,6 +1675,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_conversation_by_id",
         call_path: "ai.conversations.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_conversation_by_id_public_conversations_put",
@@ -1554,6 +1687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_conversation_by_id",
         call_path: "ai.conversations.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_conversation_by_id_public_conversations_delete",
@@ -1565,6 +1699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_conversation_by_id",
         call_path: "ai.conversations.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__insights_get",
@@ -1576,6 +1711,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_conversation_insights",
         call_path: "ai.conversations.retrieve_conversations_insights",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "add_new_message",
@@ -1587,6 +1723,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_new_message",
         call_path: "ai.conversations.add_message",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__messages_get",
@@ -1601,6 +1738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTasksByStatus",
@@ -1612,6 +1750,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_tasks_by_status",
         call_path: "ai.embeddings.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostEmbedding",
@@ -1623,6 +1762,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_embedding",
         call_path: "ai.embeddings.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetEmbeddingBuckets",
@@ -1634,6 +1774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_embedding_buckets",
         call_path: "ai.embeddings.buckets.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBucketName",
@@ -1645,6 +1786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_bucket_name",
         call_path: "ai.embeddings.buckets.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "embedding_bucket_files_public_embedding_buckets__bucket_name__delete",
@@ -1656,6 +1798,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_embedding_bucket_files",
         call_path: "ai.embeddings.buckets.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostEmbeddingSimilaritySearch",
@@ -1667,6 +1810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_embedding_similarity_search",
         call_path: "ai.embeddings.similarity_search",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostEmbeddingUrl",
@@ -1678,6 +1822,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_embedding_url",
         call_path: "ai.embeddings.url",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetEmbeddingTask",
@@ -1689,6 +1834,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_embedding_task",
         call_path: "ai.embeddings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning_get",
@@ -1700,6 +1846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_finetuningjob",
         call_path: "ai.fine_tuning.jobs.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_new_finetuningjob_public_finetuning_post",
@@ -1711,6 +1858,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_new_finetuningjob",
         call_path: "ai.fine_tuning.jobs.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning__job_id__get",
@@ -1722,6 +1870,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_finetuningjob_by_job_id",
         call_path: "ai.fine_tuning.jobs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "cancel_new_finetuningjob_public_finetuning_post",
@@ -1733,6 +1882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_new_finetuningjob",
         call_path: "ai.fine_tuning.jobs.cancel",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_integrations_public_integrations_get",
@@ -1744,6 +1894,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_integrations",
         call_path: "ai.integrations.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_user_integrations_public_integrations_connections_get",
@@ -1755,6 +1906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_user_integrations",
         call_path: "ai.integrations.connections.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_user_integration_by_id_public_integrations_connections__user_connection_id__get",
@@ -1766,6 +1918,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_integration_by_id",
         call_path: "ai.integrations.connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_integration_connection",
@@ -1777,6 +1930,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_integration_connection",
         call_path: "ai.integrations.connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_integration_by_id_public_integrations__integration_id__get",
@@ -1788,6 +1942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_integration_by_id",
         call_path: "ai.integrations.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_mcp_servers",
@@ -1799,6 +1954,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_mcp_servers",
         call_path: "ai.mcp_servers.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_mcp_server",
@@ -1810,6 +1966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_mcp_server",
         call_path: "ai.mcp_servers.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_mcp_server",
@@ -1821,6 +1978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mcp_server",
         call_path: "ai.mcp_servers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_mcp_server",
@@ -1832,6 +1990,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_mcp_server",
         call_path: "ai.mcp_servers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_mcp_server",
@@ -1843,6 +2002,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_mcp_server",
         call_path: "ai.mcp_servers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions",
@@ -1857,6 +2017,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions",
@@ -1868,6 +2029,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions",
         call_path: "ai.missions.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_events",
@@ -1882,6 +2044,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_runs",
@@ -1896,6 +2059,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id",
@@ -1907,6 +2071,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id",
         call_path: "ai.missions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id",
@@ -1918,6 +2083,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_public_missions_missions_mission_id",
         call_path: "ai.missions.update_mission",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id",
@@ -1929,6 +2095,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_missions_missions_mission_id",
         call_path: "ai.missions.delete_mission",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_clone",
@@ -1940,6 +2107,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_clone",
         call_path: "ai.missions.clone_mission",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_knowledge_bases",
@@ -1951,6 +2119,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_knowledge_bases",
         call_path: "ai.missions.knowledge_bases.list_knowledge_bases",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_knowledge_bases",
@@ -1962,6 +2131,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_knowledge_bases",
         call_path: "ai.missions.knowledge_bases.create_knowledge_base",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -1973,6 +2143,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
         call_path: "ai.missions.knowledge_bases.get_knowledge_base",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -1984,6 +2155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
         call_path: "ai.missions.knowledge_bases.update_knowledge_base",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -1995,6 +2167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
         call_path: "ai.missions.knowledge_bases.delete_knowledge_base",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_mcp_servers",
@@ -2006,6 +2179,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_mcp_servers",
         call_path: "ai.missions.mcp_servers.list_mcp_servers",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_mcp_servers",
@@ -2017,6 +2191,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_mcp_servers",
         call_path: "ai.missions.mcp_servers.create_mcp_server",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2028,6 +2203,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
         call_path: "ai.missions.mcp_servers.get_mcp_server",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2039,6 +2215,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
         call_path: "ai.missions.mcp_servers.update_mcp_server",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2050,6 +2227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
         call_path: "ai.missions.mcp_servers.delete_mcp_server",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs",
@@ -2064,6 +2242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs",
@@ -2075,6 +2254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs",
         call_path: "ai.missions.runs.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id",
@@ -2086,6 +2266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_runs_run_id",
         call_path: "ai.missions.runs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "patch_public_missions_missions_mission_id_runs_run_id",
@@ -2097,6 +2278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_public_missions_missions_mission_id_runs_run_id",
         call_path: "ai.missions.runs.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_cancel",
@@ -2108,6 +2290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_cancel",
         call_path: "ai.missions.runs.cancel_run",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_events",
@@ -2122,6 +2305,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_events",
@@ -2133,6 +2317,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_events",
         call_path: "ai.missions.runs.events.log",
         item_stream: None,
+        dedup_key: Some("member:idempotency_key"),
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_events_event_id",
@@ -2144,6 +2329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_events_event_id",
         call_path: "ai.missions.runs.events.get_event_details",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_pause",
@@ -2155,6 +2341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_pause",
         call_path: "ai.missions.runs.pause_run",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_plan",
@@ -2166,6 +2353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_plan",
         call_path: "ai.missions.runs.plan.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_plan",
@@ -2177,6 +2365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_plan",
         call_path: "ai.missions.runs.plan.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_plan_steps",
@@ -2188,6 +2377,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_plan_steps",
         call_path: "ai.missions.runs.plan.add_steps_to_plan",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
@@ -2199,6 +2389,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
         call_path: "ai.missions.runs.plan.get_step_details",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
@@ -2210,6 +2401,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
         call_path: "ai.missions.runs.plan.update_step",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_resume",
@@ -2221,6 +2413,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_resume",
         call_path: "ai.missions.runs.resume_run",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
@@ -2232,6 +2425,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
         call_path: "ai.missions.runs.telnyx_agents.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
@@ -2243,6 +2437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
         call_path: "ai.missions.runs.telnyx_agents.link",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id",
@@ -2254,6 +2449,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id",
         call_path: "ai.missions.runs.telnyx_agents.unlink",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_tools",
@@ -2265,6 +2461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_tools",
         call_path: "ai.missions.tools.list_tools",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_tools",
@@ -2276,6 +2473,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_public_missions_missions_mission_id_tools",
         call_path: "ai.missions.tools.create_tool",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_tools_tool_id",
@@ -2287,6 +2485,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_missions_missions_mission_id_tools_tool_id",
         call_path: "ai.missions.tools.get_tool",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_tools_tool_id",
@@ -2298,6 +2497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_public_missions_missions_mission_id_tools_tool_id",
         call_path: "ai.missions.tools.update_tool",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_tools_tool_id",
@@ -2309,6 +2509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_missions_missions_mission_id_tools_tool_id",
         call_path: "ai.missions.tools.delete_tool",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_models_public_models_get",
@@ -2320,6 +2521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_models",
         call_path: "ai.retrieve_models",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_openai_chat_completion",
@@ -2331,6 +2533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_openai_chat_completion",
         call_path: "ai.openai.chat.create_completion",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_openai_embeddings",
@@ -2342,6 +2545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_openai_embeddings",
         call_path: "ai.openai.embeddings.create_embeddings",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_openai_embedding_models",
@@ -2353,6 +2557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_openai_embedding_models",
         call_path: "ai.openai.embeddings.list_embedding_models",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_openai_models",
@@ -2364,6 +2569,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_openai_models",
         call_path: "ai.openai.list_models",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "chat_public_openai_responses_completions_post",
@@ -2375,6 +2581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_response",
         call_path: "ai.openai.create_response",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "chat_public_responses_completions_post",
@@ -2386,6 +2593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_response",
         call_path: "ai.create_response",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostSummary",
@@ -2397,6 +2605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_summary",
         call_path: "ai.summarize",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_tools",
@@ -2411,6 +2620,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_tool_post",
@@ -2422,6 +2632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_tool",
         call_path: "ai.tools.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_tool_tool_id",
@@ -2433,6 +2644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_tool_tool_id",
         call_path: "ai.tools.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_tool_tool_id",
@@ -2444,6 +2656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_tool_tool_id",
         call_path: "ai.tools.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "update_tool_tool_id",
@@ -2455,6 +2668,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_tool_tool_id",
         call_path: "ai.tools.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAlphanumericSenderIds",
@@ -2469,6 +2683,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAlphanumericSenderId",
@@ -2480,6 +2695,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_alphanumeric_sender_id",
         call_path: "alphanumeric_sender_ids.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAlphanumericSenderId",
@@ -2491,6 +2707,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_alphanumeric_sender_id",
         call_path: "alphanumeric_sender_ids.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAlphanumericSenderId",
@@ -2502,6 +2719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_alphanumeric_sender_id",
         call_path: "alphanumeric_sender_ids.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAuditLogs",
@@ -2516,6 +2734,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindAuthenticationProviders",
@@ -2530,6 +2749,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAuthenticationProvider",
@@ -2541,6 +2761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_authentication_provider",
         call_path: "authentication_providers.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAuthenticationProvider",
@@ -2552,6 +2773,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_authentication_provider",
         call_path: "authentication_providers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAuthenticationProvider",
@@ -2563,6 +2785,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_authentication_provider",
         call_path: "authentication_providers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateAuthenticationProvider",
@@ -2574,6 +2797,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_authentication_provider",
         call_path: "authentication_providers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumberBlocks",
@@ -2585,6 +2809,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_available_phone_number_blocks",
         call_path: "available_phone_number_blocks.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumbers",
@@ -2596,6 +2821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_available_phone_numbers",
         call_path: "available_phone_numbers.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserBalance",
@@ -2607,6 +2833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_balance",
         call_path: "balance.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListBillingGroups",
@@ -2621,6 +2848,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateBillingGroup",
@@ -2632,6 +2860,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_billing_group",
         call_path: "billing_groups.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBillingGroup",
@@ -2643,6 +2872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_billing_group",
         call_path: "billing_groups.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteBillingGroup",
@@ -2654,6 +2884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_billing_group",
         call_path: "billing_groups.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateBillingGroup",
@@ -2665,6 +2896,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_billing_group",
         call_path: "billing_groups.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListBulkSimCardActions",
@@ -2679,6 +2911,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBulkSimCardAction",
@@ -2690,6 +2923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_bulk_sim_card_action",
         call_path: "bulk_sim_card_actions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserBillingBundles",
@@ -2704,6 +2938,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBillingBundleById",
@@ -2715,6 +2950,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_billing_bundle_by_id",
         call_path: "bundle_pricing.billing_bundles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserBundles",
@@ -2729,6 +2965,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateUserBundlesBulk",
@@ -2740,6 +2977,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_user_bundles_bulk",
         call_path: "bundle_pricing.user_bundles.create",
         item_stream: None,
+        dedup_key: Some("member:idempotency_key"),
     },
     OperationInfo {
         operation_id: "GetUnusedUserBundles",
@@ -2751,6 +2989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_unused_user_bundles",
         call_path: "bundle_pricing.user_bundles.list_unused",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserBundleById",
@@ -2762,6 +3001,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_bundle_by_id",
         call_path: "bundle_pricing.user_bundles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeactivateUserBundle",
@@ -2773,6 +3013,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "deactivate_user_bundle",
         call_path: "bundle_pricing.user_bundles.deactivate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserBundleResources",
@@ -2784,6 +3025,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_bundle_resources",
         call_path: "bundle_pricing.user_bundles.list_resources",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCallControlApplications",
@@ -2798,6 +3040,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCallControlApplication",
@@ -2809,6 +3052,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_call_control_application",
         call_path: "call_control_applications.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallControlApplication",
@@ -2820,6 +3064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_call_control_application",
         call_path: "call_control_applications.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteCallControlApplication",
@@ -2831,6 +3076,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_call_control_application",
         call_path: "call_control_applications.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCallControlApplication",
@@ -2842,6 +3088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_call_control_application",
         call_path: "call_control_applications.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCallEvents",
@@ -2856,6 +3103,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listCallReasons",
@@ -2870,6 +3118,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "validateCallReasons",
@@ -2881,6 +3130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "validate_call_reasons",
         call_path: "call_reasons.validate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DialCall",
@@ -2892,6 +3142,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "dial_call",
         call_path: "calls.dial",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "RetrieveCallStatus",
@@ -2903,6 +3154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_call_status",
         call_path: "calls.retrieve_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CallAddMessagesToAIAssistant",
@@ -2914,6 +3166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_add_messages_to_ai_assistant",
         call_path: "calls.actions.add_ai_assistant_messages",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "CallJoinAIAssistant",
@@ -2925,6 +3178,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_join_ai_assistant",
         call_path: "calls.actions.join_ai_assistant",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "CallStartAIAssistant",
@@ -2936,6 +3190,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_start_ai_assistant",
         call_path: "calls.actions.start_ai_assistant",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "CallStopAIAssistant",
@@ -2947,6 +3202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_stop_ai_assistant",
         call_path: "calls.actions.stop_ai_assistant",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "AnswerCall",
@@ -2958,6 +3214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "answer_call",
         call_path: "calls.actions.answer",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "BridgeCall",
@@ -2969,6 +3226,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "bridge_call",
         call_path: "calls.actions.bridge",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "UpdateClientState",
@@ -2980,6 +3238,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_client_state",
         call_path: "calls.actions.update_client_state",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CallStartConversationRelay",
@@ -2991,6 +3250,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_start_conversation_relay",
         call_path: "calls.actions.start_conversation_relay",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "CallStopConversationRelay",
@@ -3002,6 +3262,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_stop_conversation_relay",
         call_path: "calls.actions.stop_conversation_relay",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "EnqueueCall",
@@ -3013,6 +3274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enqueue_call",
         call_path: "calls.actions.enqueue",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartCallFork",
@@ -3024,6 +3286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_call_fork",
         call_path: "calls.actions.start_forking",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallFork",
@@ -3035,6 +3298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_fork",
         call_path: "calls.actions.stop_forking",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "GatherCall",
@@ -3046,6 +3310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "gather_call",
         call_path: "calls.actions.gather",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallGather",
@@ -3057,6 +3322,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_gather",
         call_path: "calls.actions.stop_gather",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "callGatherUsingAI",
@@ -3068,6 +3334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "call_gather_using_ai",
         call_path: "calls.actions.gather_using_ai",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "GatherUsingAudio",
@@ -3079,6 +3346,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "gather_using_audio",
         call_path: "calls.actions.gather_using_audio",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "GatherUsingSpeak",
@@ -3090,6 +3358,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "gather_using_speak",
         call_path: "calls.actions.gather_using_speak",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "HangupCall",
@@ -3101,6 +3370,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "hangup_call",
         call_path: "calls.actions.hangup",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "LeaveQueue",
@@ -3112,6 +3382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "leave_queue",
         call_path: "calls.actions.leave_queue",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartCallPlayback",
@@ -3123,6 +3394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_call_playback",
         call_path: "calls.actions.start_playback",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallPlayback",
@@ -3134,6 +3406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_playback",
         call_path: "calls.actions.stop_playback",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "PauseCallRecording",
@@ -3145,6 +3418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "pause_call_recording",
         call_path: "calls.actions.pause_recording",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ResumeCallRecording",
@@ -3156,6 +3430,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "resume_call_recording",
         call_path: "calls.actions.resume_recording",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartCallRecord",
@@ -3167,6 +3442,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_call_record",
         call_path: "calls.actions.start_recording",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallRecording",
@@ -3178,6 +3454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_recording",
         call_path: "calls.actions.stop_recording",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ReferCall",
@@ -3189,6 +3466,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "refer_call",
         call_path: "calls.actions.refer",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "RejectCall",
@@ -3200,6 +3478,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "reject_call",
         call_path: "calls.actions.reject",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "SendDTMF",
@@ -3211,6 +3490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_dtmf",
         call_path: "calls.actions.send_dtmf",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "SendSIPInfo",
@@ -3222,6 +3502,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_sip_info",
         call_path: "calls.actions.send_sip_info",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartSiprecSession",
@@ -3233,6 +3514,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_siprec_session",
         call_path: "calls.actions.start_siprec",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StopSiprecSession",
@@ -3244,6 +3526,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_siprec_session",
         call_path: "calls.actions.stop_siprec",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "SpeakCall",
@@ -3255,6 +3538,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "speak_call",
         call_path: "calls.actions.speak",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartCallStreaming",
@@ -3266,6 +3550,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_call_streaming",
         call_path: "calls.actions.start_streaming",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallStreaming",
@@ -3277,6 +3562,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_streaming",
         call_path: "calls.actions.stop_streaming",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "noiseSuppressionStart",
@@ -3288,6 +3574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "noise_suppression_start",
         call_path: "calls.actions.start_noise_suppression",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "noiseSuppressionStop",
@@ -3299,6 +3586,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "noise_suppression_stop",
         call_path: "calls.actions.stop_noise_suppression",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "SwitchSupervisorRole",
@@ -3310,6 +3598,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "switch_supervisor_role",
         call_path: "calls.actions.switch_supervisor_role",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StartCallTranscription",
@@ -3321,6 +3610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_call_transcription",
         call_path: "calls.actions.start_transcription",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopCallTranscription",
@@ -3332,6 +3622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_call_transcription",
         call_path: "calls.actions.stop_transcription",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "TransferCall",
@@ -3343,6 +3634,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "transfer_call",
         call_path: "calls.actions.transfer",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "GetChannelZones",
@@ -3357,6 +3649,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchChannelZone",
@@ -3368,6 +3661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_channel_zone",
         call_path: "channel_zones.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMonthlyChargesBreakdown",
@@ -3379,6 +3673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_monthly_charges_breakdown",
         call_path: "charges_breakdown.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMonthlyChargesSummary",
@@ -3390,6 +3685,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_monthly_charges_summary",
         call_path: "charges_summary.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListComments",
@@ -3401,6 +3697,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_comments",
         call_path: "comments.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateComment",
@@ -3412,6 +3709,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_comment",
         call_path: "comments.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveComment",
@@ -3423,6 +3721,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_comment",
         call_path: "comments.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "MarkCommentRead",
@@ -3434,6 +3733,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "mark_comment_read",
         call_path: "comments.mark_as_read",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListConferences",
@@ -3448,6 +3748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateConference",
@@ -3459,6 +3760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_conference",
         call_path: "conferences.create",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ListConferenceParticipants",
@@ -3473,6 +3775,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveConference",
@@ -3484,6 +3787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_conference",
         call_path: "conferences.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EndConference",
@@ -3495,6 +3799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "end_conference",
         call_path: "conferences.actions.end_conference",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ConferenceGatherUsingAudio",
@@ -3506,6 +3811,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "conference_gather_using_audio",
         call_path: "conferences.actions.gather_dtmf_audio",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "HoldConferenceParticipants",
@@ -3517,6 +3823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "hold_conference_participants",
         call_path: "conferences.actions.hold",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "JoinConference",
@@ -3528,6 +3835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "join_conference",
         call_path: "conferences.actions.join",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "LeaveConference",
@@ -3539,6 +3847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "leave_conference",
         call_path: "conferences.actions.leave",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "MuteConferenceParticipants",
@@ -3550,6 +3859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "mute_conference_participants",
         call_path: "conferences.actions.mute",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PlayConferenceAudio",
@@ -3561,6 +3871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "play_conference_audio",
         call_path: "conferences.actions.play",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PauseConferenceRecording",
@@ -3572,6 +3883,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "pause_conference_recording",
         call_path: "conferences.actions.record_pause",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ResumeConferenceRecording",
@@ -3583,6 +3895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "resume_conference_recording",
         call_path: "conferences.actions.record_resume",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StartConferenceRecording",
@@ -3594,6 +3907,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_conference_recording",
         call_path: "conferences.actions.record_start",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopConferenceRecording",
@@ -3605,6 +3919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_conference_recording",
         call_path: "conferences.actions.record_stop",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "ConferenceSendDTMF",
@@ -3616,6 +3931,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "conference_send_dtmf",
         call_path: "conferences.actions.send_dtmf",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SpeakTextToConference",
@@ -3627,6 +3943,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "speak_text_to_conference",
         call_path: "conferences.actions.speak",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "StopConferenceAudio",
@@ -3638,6 +3955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_conference_audio",
         call_path: "conferences.actions.stop",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UnholdConferenceParticipants",
@@ -3649,6 +3967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "unhold_conference_participants",
         call_path: "conferences.actions.unhold",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UnmuteConferenceParticipants",
@@ -3660,6 +3979,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "unmute_conference_participants",
         call_path: "conferences.actions.unmute",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateConference",
@@ -3671,6 +3991,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_conference",
         call_path: "conferences.actions.update",
         item_stream: None,
+        dedup_key: Some("member:command_id"),
     },
     OperationInfo {
         operation_id: "RetrieveConferenceParticipant",
@@ -3682,6 +4003,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_conference_participant",
         call_path: "conferences.retrieve_participant",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateConferenceParticipant",
@@ -3693,6 +4015,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_conference_participant",
         call_path: "conferences.update_participant",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListConnections",
@@ -3707,6 +4030,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListConnectionActiveCalls",
@@ -3721,6 +4045,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveConnection",
@@ -3732,6 +4057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_connection",
         call_path: "connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "retreiveCountryCoverage",
@@ -3743,6 +4069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retreive_country_coverage",
         call_path: "country_coverage.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "retreiveSpecificCountryCoverage",
@@ -3754,6 +4081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retreive_specific_country_coverage",
         call_path: "country_coverage.retrieve_country",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCredentialConnections",
@@ -3768,6 +4096,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCredentialConnection",
@@ -3779,6 +4108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_credential_connection",
         call_path: "credential_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveCredentialConnection",
@@ -3790,6 +4120,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_credential_connection",
         call_path: "credential_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteCredentialConnection",
@@ -3801,6 +4132,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_credential_connection",
         call_path: "credential_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCredentialConnection",
@@ -3812,6 +4144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_credential_connection",
         call_path: "credential_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CheckRegistrationStatus",
@@ -3823,6 +4156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "check_registration_status",
         call_path: "credential_connections.actions.check_registration_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCustomStorageCredentials",
@@ -3834,6 +4168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_custom_storage_credentials",
         call_path: "custom_storage_credentials.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCustomStorageCredentials",
@@ -3845,6 +4180,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_custom_storage_credentials",
         call_path: "custom_storage_credentials.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCustomStorageCredentials",
@@ -3856,6 +4192,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_custom_storage_credentials",
         call_path: "custom_storage_credentials.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteCustomStorageCredentials",
@@ -3867,6 +4204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_custom_storage_credentials",
         call_path: "custom_storage_credentials.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCustomerServiceRecords",
@@ -3881,6 +4219,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCustomerServiceRecord",
@@ -3892,6 +4231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_customer_service_record",
         call_path: "customer_service_records.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyPhoneNumberCoverage",
@@ -3903,6 +4243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_phone_number_coverage",
         call_path: "customer_service_records.verify_phone_number_coverage",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCustomerServiceRecord",
@@ -3914,6 +4255,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_customer_service_record",
         call_path: "customer_service_records.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SearchDetailRecords",
@@ -3928,6 +4270,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetDialogflowConnection",
@@ -3939,6 +4282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dialogflow_connection",
         call_path: "dialogflow_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateDialogflowConnection",
@@ -3950,6 +4294,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_dialogflow_connection",
         call_path: "dialogflow_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDialogflowConnection",
@@ -3961,6 +4306,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_dialogflow_connection",
         call_path: "dialogflow_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteDialogflowConnection",
@@ -3972,6 +4318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_dialogflow_connection",
         call_path: "dialogflow_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listAllDirs",
@@ -3986,6 +4333,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listDocumentTypes",
@@ -3997,6 +4345,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_document_types",
         call_path: "dir.list_document_types",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getDirByIdSimple",
@@ -4008,6 +4357,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dir_by_id_simple",
         call_path: "dir.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteDirSimple",
@@ -4019,6 +4369,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_dir_simple",
         call_path: "dir.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateDirSimple",
@@ -4030,6 +4381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_dir_simple",
         call_path: "dir.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listCommentsSimple",
@@ -4044,6 +4396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createCommentSimple",
@@ -4055,6 +4408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_comment_simple",
         call_path: "dir.comments.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listInfringementClaimsForDir",
@@ -4069,6 +4423,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateDirInfringement",
@@ -4080,6 +4435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_dir_infringement",
         call_path: "dir.update_infringement",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "renderDirLoa",
@@ -4091,6 +4447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "render_dir_loa",
         call_path: "dir.new_loa",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listDirPhoneNumberBatchesSimplified",
@@ -4105,6 +4462,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getDirPhoneNumberBatchSimplified",
@@ -4116,6 +4474,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dir_phone_number_batch_simplified",
         call_path: "dir.phone_number_batches.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listDirPhoneNumbersSimplified",
@@ -4130,6 +4489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "addDirPhoneNumbersSimplified",
@@ -4141,6 +4501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_dir_phone_numbers_simplified",
         call_path: "dir.phone_numbers.add",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteDirPhoneNumbersSimplified",
@@ -4152,6 +4513,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_dir_phone_numbers_simplified",
         call_path: "dir.phone_numbers.remove",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listDirReferences",
@@ -4163,6 +4525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_dir_references",
         call_path: "dir.references.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitDirReferences",
@@ -4174,6 +4537,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_dir_references",
         call_path: "dir.references.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateDirReference",
@@ -4185,6 +4549,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_dir_reference",
         call_path: "dir.references.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitDirSimple",
@@ -4196,6 +4561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_dir_simple",
         call_path: "dir.submit",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getDirEmailVerificationStatus",
@@ -4207,6 +4573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dir_email_verification_status",
         call_path: "dir.verify_email.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "requestDirEmailVerification",
@@ -4218,6 +4585,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "request_dir_email_verification",
         call_path: "dir.verify_email.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "confirmDirEmailVerification",
@@ -4229,6 +4597,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "confirm_dir_email_verification",
         call_path: "dir.verify_email.confirm",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListDocumentLinks",
@@ -4243,6 +4612,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListDocuments",
@@ -4257,6 +4627,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDocument",
@@ -4268,6 +4639,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_document",
         call_path: "documents.upload_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveDocument",
@@ -4279,6 +4651,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_document",
         call_path: "documents.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteDocument",
@@ -4290,6 +4663,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_document",
         call_path: "documents.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateDocument",
@@ -4301,6 +4675,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_document",
         call_path: "documents.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DownloadDocument",
@@ -4312,6 +4687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "download_document",
         call_path: "documents.download",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getDocumentDownloadLink",
@@ -4323,6 +4699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_document_download_link",
         call_path: "documents.generate_download_link",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyAddresses",
@@ -4337,6 +4714,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyAddress",
@@ -4348,6 +4726,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_dynamic_emergency_address",
         call_path: "dynamic_emergency_addresses.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyAddress",
@@ -4359,6 +4738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dynamic_emergency_address",
         call_path: "dynamic_emergency_addresses.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyAddress",
@@ -4370,6 +4750,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_dynamic_emergency_address",
         call_path: "dynamic_emergency_addresses.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyEndpoints",
@@ -4384,6 +4765,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyEndpoint",
@@ -4395,6 +4777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_dynamic_emergency_endpoint",
         call_path: "dynamic_emergency_endpoints.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyEndpoint",
@@ -4406,6 +4789,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_dynamic_emergency_endpoint",
         call_path: "dynamic_emergency_endpoints.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyEndpoint",
@@ -4417,6 +4801,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_dynamic_emergency_endpoint",
         call_path: "dynamic_emergency_endpoints.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEmailBlocks",
@@ -4428,6 +4813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_email_blocks",
         call_path: "email_blocks.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createEmailBlock",
@@ -4439,6 +4825,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_block",
         call_path: "email_blocks.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "exportEmailBlocks",
@@ -4450,6 +4837,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "export_email_blocks",
         call_path: "email_blocks.retrieve_export",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createEmailBlockImport",
@@ -4461,6 +4849,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_block_import",
         call_path: "email_blocks.imports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "showEmailBlockImport",
@@ -4472,6 +4861,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "show_email_block_import",
         call_path: "email_blocks.imports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "showEmailBlock",
@@ -4483,6 +4873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "show_email_block",
         call_path: "email_blocks.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteEmailBlock",
@@ -4494,6 +4885,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_email_block",
         call_path: "email_blocks.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEmailBlockEvents",
@@ -4508,6 +4900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEmailDomains",
@@ -4522,6 +4915,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createEmailDomain",
@@ -4533,6 +4927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_domain",
         call_path: "email_domains.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEmailDomainDnsRecords",
@@ -4544,6 +4939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_email_domain_dns_records",
         call_path: "email_domains.retrieve_dns_records",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "verifyEmailDomainDnsRecords",
@@ -4555,6 +4951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_email_domain_dns_records",
         call_path: "email_domains.verify",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEmailDomainWebhooks",
@@ -4569,6 +4966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createEmailDomainWebhook",
@@ -4580,6 +4978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_domain_webhook",
         call_path: "email_domains.webhooks.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getEmailDomainWebhook",
@@ -4591,6 +4990,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_domain_webhook",
         call_path: "email_domains.webhooks.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteEmailDomainWebhook",
@@ -4602,6 +5002,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_email_domain_webhook",
         call_path: "email_domains.webhooks.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateEmailDomainWebhook",
@@ -4613,6 +5014,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_email_domain_webhook",
         call_path: "email_domains.webhooks.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getEmailDomain",
@@ -4624,6 +5026,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_domain",
         call_path: "email_domains.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteEmailDomain",
@@ -4635,6 +5038,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_email_domain",
         call_path: "email_domains.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateEmailDomain",
@@ -4646,6 +5050,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_email_domain",
         call_path: "email_domains.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getEmailDomainHealth",
@@ -4657,6 +5062,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_domain_health",
         call_path: "email_domains.retrieve_health",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListEmailEvents",
@@ -4671,6 +5077,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetEmailEventStats",
@@ -4682,6 +5089,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_event_stats",
         call_path: "email_events.retrieve_stats",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListEmailMessages",
@@ -4696,6 +5104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateEmailMessage",
@@ -4707,6 +5116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_message",
         call_path: "email_messages.create",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "CreateEmailMessageBatch",
@@ -4718,6 +5128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_message_batch",
         call_path: "email_messages.batch",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "ListEmailMessageEvents",
@@ -4732,6 +5143,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelScheduledEmailMessage",
@@ -4743,6 +5155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_scheduled_email_message",
         call_path: "email_messages.delete_schedule",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetEmailMessage",
@@ -4754,6 +5167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_message",
         call_path: "email_messages.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListEmailTemplates",
@@ -4768,6 +5182,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateEmailTemplate",
@@ -4779,6 +5194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_template",
         call_path: "email_templates.create",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "GetEmailTemplate",
@@ -4790,6 +5206,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_template",
         call_path: "email_templates.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ReplaceEmailTemplate",
@@ -4801,6 +5218,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "replace_email_template",
         call_path: "email_templates.replace",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteEmailTemplate",
@@ -4812,6 +5230,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_email_template",
         call_path: "email_templates.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateEmailTemplate",
@@ -4823,6 +5242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_email_template",
         call_path: "email_templates.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RenderEmailTemplate",
@@ -4834,6 +5254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "render_email_template",
         call_path: "email_templates.render",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listUnsubscribeGroups",
@@ -4848,6 +5269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createUnsubscribeGroup",
@@ -4859,6 +5281,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_unsubscribe_group",
         call_path: "email_unsubscribe_groups.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "showUnsubscribeGroup",
@@ -4870,6 +5293,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "show_unsubscribe_group",
         call_path: "email_unsubscribe_groups.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteUnsubscribeGroup",
@@ -4881,6 +5305,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_unsubscribe_group",
         call_path: "email_unsubscribe_groups.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateUnsubscribeGroup",
@@ -4892,6 +5317,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_unsubscribe_group",
         call_path: "email_unsubscribe_groups.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listGroupSuppressions",
@@ -4906,6 +5332,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "addGroupSuppression",
@@ -4917,6 +5344,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_group_suppression",
         call_path: "email_unsubscribe_groups.suppressions.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "removeGroupSuppression",
@@ -4928,6 +5356,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_group_suppression",
         call_path: "email_unsubscribe_groups.suppressions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateEmailValidation",
@@ -4939,6 +5368,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_validation",
         call_path: "email_validations.create",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "CreateEmailValidationBatch",
@@ -4950,6 +5380,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_email_validation_batch",
         call_path: "email_validations.batch.create",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "GetEmailValidationBatch",
@@ -4961,6 +5392,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_email_validation_batch",
         call_path: "email_validations.batch.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listEnterprises",
@@ -4975,6 +5407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createEnterprise",
@@ -4986,6 +5419,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_enterprise",
         call_path: "enterprises.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getEnterprise",
@@ -4997,6 +5431,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_enterprise",
         call_path: "enterprises.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateEnterprise",
@@ -5008,6 +5443,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_enterprise",
         call_path: "enterprises.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteEnterprise",
@@ -5019,6 +5455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_enterprise",
         call_path: "enterprises.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "activateBrandedCalling",
@@ -5030,6 +5467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "activate_branded_calling",
         call_path: "enterprises.branded_calling",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listDirsForEnterprise",
@@ -5044,6 +5482,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createDir",
@@ -5055,6 +5494,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_dir",
         call_path: "enterprises.dir.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getReputationSettings",
@@ -5066,6 +5506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_reputation_settings",
         call_path: "enterprises.reputation.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "enableReputationSettings",
@@ -5077,6 +5518,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enable_reputation_settings",
         call_path: "enterprises.reputation.enable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "disableReputationSettings",
@@ -5088,6 +5530,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disable_reputation_settings",
         call_path: "enterprises.reputation.disable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateReputationFrequency",
@@ -5099,6 +5542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_reputation_frequency",
         call_path: "enterprises.reputation.update_frequency",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "generateReputationLoa",
@@ -5110,6 +5554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "generate_reputation_loa",
         call_path: "enterprises.reputation.loa.render",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "replaceReputationLoa",
@@ -5121,6 +5566,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "replace_reputation_loa",
         call_path: "enterprises.reputation.loa.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listReputationNumbers",
@@ -5135,6 +5581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "associateReputationNumbers",
@@ -5146,6 +5593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "associate_reputation_numbers",
         call_path: "enterprises.reputation.numbers.associate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "refreshReputationNumbers",
@@ -5157,6 +5605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "refresh_reputation_numbers",
         call_path: "enterprises.reputation.numbers.refresh",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getPhoneNumberReputation",
@@ -5168,6 +5617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_phone_number_reputation",
         call_path: "enterprises.reputation.numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "disassociateReputationNumber",
@@ -5179,6 +5629,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disassociate_reputation_number",
         call_path: "enterprises.reputation.numbers.disassociate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listReputationRemediations",
@@ -5193,6 +5644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitReputationRemediation",
@@ -5204,6 +5656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_reputation_remediation",
         call_path: "enterprises.reputation.remediation.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getReputationRemediation",
@@ -5215,6 +5668,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_reputation_remediation",
         call_path: "enterprises.reputation.remediation.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnections",
@@ -5229,6 +5683,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateExternalConnection",
@@ -5240,6 +5695,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_external_connection",
         call_path: "external_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionLogMessages",
@@ -5254,6 +5710,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionLogMessage",
@@ -5265,6 +5722,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_log_message",
         call_path: "external_connections.log_messages.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnectionLogMessage",
@@ -5276,6 +5734,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_external_connection_log_message",
         call_path: "external_connections.log_messages.dismiss",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnection",
@@ -5287,6 +5746,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection",
         call_path: "external_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnection",
@@ -5298,6 +5758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_external_connection",
         call_path: "external_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnection",
@@ -5309,6 +5770,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_external_connection",
         call_path: "external_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCivicAddresses",
@@ -5320,6 +5782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_civic_addresses",
         call_path: "external_connections.civic_addresses.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionCivicAddress",
@@ -5331,6 +5794,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_civic_address",
         call_path: "external_connections.civic_addresses.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateLocation",
@@ -5342,6 +5806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_location",
         call_path: "external_connections.update_location",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionPhoneNumbers",
@@ -5356,6 +5821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionPhoneNumber",
@@ -5367,6 +5833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_phone_number",
         call_path: "external_connections.phone_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnectionPhoneNumber",
@@ -5378,6 +5845,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_external_connection_phone_number",
         call_path: "external_connections.phone_numbers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionReleases",
@@ -5392,6 +5860,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionRelease",
@@ -5403,6 +5872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_release",
         call_path: "external_connections.releases.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionUploads",
@@ -5417,6 +5887,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateExternalConnectionUpload",
@@ -5428,6 +5899,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_external_connection_upload",
         call_path: "external_connections.uploads.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RefreshExternalConnectionUploads",
@@ -5439,6 +5911,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "refresh_external_connection_uploads",
         call_path: "external_connections.uploads.refresh_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUploadsStatus",
@@ -5450,6 +5923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_uploads_status",
         call_path: "external_connections.uploads.pending_count",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUpload",
@@ -5461,6 +5935,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_external_connection_upload",
         call_path: "external_connections.uploads.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetryUpload",
@@ -5472,6 +5947,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retry_upload",
         call_path: "external_connections.uploads.retry",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListFaxApplications",
@@ -5486,6 +5962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateFaxApplication",
@@ -5497,6 +5974,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_fax_application",
         call_path: "fax_applications.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetFaxApplication",
@@ -5508,6 +5986,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_fax_application",
         call_path: "fax_applications.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteFaxApplication",
@@ -5519,6 +5998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_fax_application",
         call_path: "fax_applications.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateFaxApplication",
@@ -5530,6 +6010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_fax_application",
         call_path: "fax_applications.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListFaxes",
@@ -5544,6 +6025,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendFax",
@@ -5555,6 +6037,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_fax",
         call_path: "faxes.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewFax",
@@ -5566,6 +6049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_fax",
         call_path: "faxes.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteFax",
@@ -5577,6 +6061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_fax",
         call_path: "faxes.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelFax",
@@ -5588,6 +6073,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_fax",
         call_path: "faxes.actions.cancel",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RefreshFax",
@@ -5599,6 +6085,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "refresh_fax",
         call_path: "faxes.actions.refresh",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListFqdnConnections",
@@ -5613,6 +6100,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateFqdnConnection",
@@ -5624,6 +6112,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_fqdn_connection",
         call_path: "fqdn_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveFqdnConnection",
@@ -5635,6 +6124,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_fqdn_connection",
         call_path: "fqdn_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteFqdnConnection",
@@ -5646,6 +6136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_fqdn_connection",
         call_path: "fqdn_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateFqdnConnection",
@@ -5657,6 +6148,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_fqdn_connection",
         call_path: "fqdn_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListFqdns",
@@ -5671,6 +6163,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateFqdn",
@@ -5682,6 +6175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_fqdn",
         call_path: "fqdns.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveFqdn",
@@ -5693,6 +6187,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_fqdn",
         call_path: "fqdns.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteFqdn",
@@ -5704,6 +6199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_fqdn",
         call_path: "fqdns.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateFqdn",
@@ -5715,6 +6211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_fqdn",
         call_path: "fqdns.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAllowedPorts",
@@ -5726,6 +6223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_global_ip_allowed_ports",
         call_path: "global_ip_allowed_ports.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentHealth",
@@ -5737,6 +6235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_assignment_health",
         call_path: "global_ip_assignment_health.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAssignments",
@@ -5751,6 +6250,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateGlobalIpAssignment",
@@ -5762,6 +6262,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_global_ip_assignment",
         call_path: "global_ip_assignments.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignment",
@@ -5773,6 +6274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_assignment",
         call_path: "global_ip_assignments.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpAssignment",
@@ -5784,6 +6286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_global_ip_assignment",
         call_path: "global_ip_assignments.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateGlobalIpAssignment",
@@ -5795,6 +6298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_global_ip_assignment",
         call_path: "global_ip_assignments.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentUsage",
@@ -5806,6 +6310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_assignment_usage",
         call_path: "global_ip_assignments_usage.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthCheckTypes",
@@ -5817,6 +6322,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_global_ip_health_check_types",
         call_path: "global_ip_health_check_types.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthChecks",
@@ -5831,6 +6337,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateGlobalIpHealthCheck",
@@ -5842,6 +6349,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_global_ip_health_check",
         call_path: "global_ip_health_checks.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpHealthCheck",
@@ -5853,6 +6361,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_health_check",
         call_path: "global_ip_health_checks.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpHealthCheck",
@@ -5864,6 +6373,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_global_ip_health_check",
         call_path: "global_ip_health_checks.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpLatency",
@@ -5875,6 +6385,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_latency",
         call_path: "global_ip_latency.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIpProtocols",
@@ -5886,6 +6397,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_global_ip_protocols",
         call_path: "global_ip_protocols.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIpUsage",
@@ -5897,6 +6409,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip_usage",
         call_path: "global_ip_usage.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListGlobalIps",
@@ -5911,6 +6424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateGlobalIp",
@@ -5922,6 +6436,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_global_ip",
         call_path: "global_ips.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGlobalIp",
@@ -5933,6 +6448,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_global_ip",
         call_path: "global_ips.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIp",
@@ -5944,6 +6460,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_global_ip",
         call_path: "global_ips.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListInboundChannels",
@@ -5955,6 +6472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_inbound_channels",
         call_path: "inbound_channels.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateOutboundChannels",
@@ -5966,6 +6484,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_outbound_channels",
         call_path: "inbound_channels.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListInexplicitNumberOrders",
@@ -5980,6 +6499,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateInexplicitNumberOrder",
@@ -5991,6 +6511,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_inexplicit_number_order",
         call_path: "inexplicit_number_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveInexplicitNumberOrder",
@@ -6002,6 +6523,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_inexplicit_number_order",
         call_path: "inexplicit_number_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getInfringementClaim",
@@ -6013,6 +6535,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_infringement_claim",
         call_path: "infringement_claims.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "contestInfringementClaim",
@@ -6024,6 +6547,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "contest_infringement_claim",
         call_path: "infringement_claims.contest",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "list_integration_secrets",
@@ -6038,6 +6562,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "create_integration_secret",
@@ -6049,6 +6574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_integration_secret",
         call_path: "integration_secrets.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "delete_integration_secret",
@@ -6060,6 +6586,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_integration_secret",
         call_path: "integration_secrets.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateInventoryCoverage",
@@ -6071,6 +6598,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_inventory_coverage",
         call_path: "inventory_coverage.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListInvoices",
@@ -6085,6 +6613,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetInvoiceById",
@@ -6096,6 +6625,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_invoice_by_id",
         call_path: "invoices.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListIpConnections",
@@ -6110,6 +6640,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateIpConnection",
@@ -6121,6 +6652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_ip_connection",
         call_path: "ip_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveIpConnection",
@@ -6132,6 +6664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_ip_connection",
         call_path: "ip_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteIpConnection",
@@ -6143,6 +6676,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_ip_connection",
         call_path: "ip_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateIpConnection",
@@ -6154,6 +6688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_ip_connection",
         call_path: "ip_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListIps",
@@ -6168,6 +6703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateIp",
@@ -6179,6 +6715,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_ip",
         call_path: "ips.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveIp",
@@ -6190,6 +6727,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_ip",
         call_path: "ips.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteIp",
@@ -6201,6 +6739,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_ip",
         call_path: "ips.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateIp",
@@ -6212,6 +6751,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_ip",
         call_path: "ips.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateBillingGroupReport",
@@ -6223,6 +6763,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_billing_group_report",
         call_path: "ledger_billing_group_reports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBillingGroupReport",
@@ -6234,6 +6775,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_billing_group_report",
         call_path: "ledger_billing_group_reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getMdrRequests",
@@ -6245,6 +6787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mdr_requests",
         call_path: "legacy.reporting.batch_detail_records.messaging.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitMdrRequest",
@@ -6256,6 +6799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_mdr_request",
         call_path: "legacy.reporting.batch_detail_records.messaging.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getMdrRequest",
@@ -6267,6 +6811,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mdr_request",
         call_path: "legacy.reporting.batch_detail_records.messaging.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteMdrRequest",
@@ -6278,6 +6823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_mdr_request",
         call_path: "legacy.reporting.batch_detail_records.messaging.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getSttRequests",
@@ -6289,6 +6835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_stt_requests",
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitSttRequest",
@@ -6300,6 +6847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_stt_request",
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getSttRequest",
@@ -6311,6 +6859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_stt_request",
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteSttRequest",
@@ -6322,6 +6871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_stt_request",
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getCdrRequests",
@@ -6333,6 +6883,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cdr_requests",
         call_path: "legacy.reporting.batch_detail_records.voice.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitCdrRequest",
@@ -6344,6 +6895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_cdr_request",
         call_path: "legacy.reporting.batch_detail_records.voice.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getCdrsAvailableFields",
@@ -6355,6 +6907,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cdrs_available_fields",
         call_path: "legacy.reporting.batch_detail_records.voice.retrieve_fields",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getCdrRequest",
@@ -6366,6 +6919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cdr_request",
         call_path: "legacy.reporting.batch_detail_records.voice.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteCdrRequest",
@@ -6377,6 +6931,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_cdr_request",
         call_path: "legacy.reporting.batch_detail_records.voice.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getMdrUsageReports",
@@ -6391,6 +6946,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitMdrUsageReport",
@@ -6402,6 +6958,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_mdr_usage_report",
         call_path: "legacy.reporting.usage_reports.messaging.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getMdrUsageReport",
@@ -6413,6 +6970,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mdr_usage_report",
         call_path: "legacy.reporting.usage_reports.messaging.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteMdrUsageReport",
@@ -6424,6 +6982,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_mdr_usage_report",
         call_path: "legacy.reporting.usage_reports.messaging.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getTelcoDataUsageReports",
@@ -6435,6 +6994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_telco_data_usage_reports",
         call_path: "legacy.reporting.usage_reports.number_lookup.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitTelcoDataUsageReport",
@@ -6446,6 +7006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_telco_data_usage_report",
         call_path: "legacy.reporting.usage_reports.number_lookup.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getTelcoDataUsageReport",
@@ -6457,6 +7018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_telco_data_usage_report",
         call_path: "legacy.reporting.usage_reports.number_lookup.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteTelcoDataUsageReport",
@@ -6468,6 +7030,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_telco_data_usage_report",
         call_path: "legacy.reporting.usage_reports.number_lookup.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getSttUsageReportSync",
@@ -6479,6 +7042,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_stt_usage_report_sync",
         call_path: "legacy.reporting.usage_reports.retrieve_speech_to_text",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getCdrUsageReports",
@@ -6493,6 +7057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "submitCdrUsageReport",
@@ -6504,6 +7069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_cdr_usage_report",
         call_path: "legacy.reporting.usage_reports.voice.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getCdrUsageReport",
@@ -6515,6 +7081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cdr_usage_report",
         call_path: "legacy.reporting.usage_reports.voice.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteCdrUsageReport",
@@ -6526,6 +7093,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_cdr_usage_report",
         call_path: "legacy.reporting.usage_reports.voice.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAllNumbersChannelZones",
@@ -6537,6 +7105,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_all_numbers_channel_zones",
         call_path: "list.retrieve_all",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNumbersChannelZones",
@@ -6548,6 +7117,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_numbers_channel_zones",
         call_path: "list.retrieve_by_zone",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListManagedAccounts",
@@ -6562,6 +7132,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateManagedAccount",
@@ -6573,6 +7144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_managed_account",
         call_path: "managed_accounts.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAllocatableGlobalOutboundChannels",
@@ -6584,6 +7156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_allocatable_global_outbound_channels",
         call_path: "managed_accounts.get_allocatable_global_outbound_channels",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveManagedAccount",
@@ -6595,6 +7168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_managed_account",
         call_path: "managed_accounts.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccount",
@@ -6606,6 +7180,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_managed_account",
         call_path: "managed_accounts.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DisableManagedAccount",
@@ -6617,6 +7192,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disable_managed_account",
         call_path: "managed_accounts.actions.disable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EnableManagedAccount",
@@ -6628,6 +7204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enable_managed_account",
         call_path: "managed_accounts.actions.enable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccountGlobalChannelLimit",
@@ -6639,6 +7216,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_managed_account_global_channel_limit",
         call_path: "managed_accounts.update_global_channel_limit",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMediaStorage",
@@ -6650,6 +7228,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_media_storage",
         call_path: "media.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMediaStorage",
@@ -6661,6 +7240,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_media_storage",
         call_path: "media.upload",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMediaStorage",
@@ -6672,6 +7252,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_media_storage",
         call_path: "media.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateMediaStorage",
@@ -6683,6 +7264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_media_storage",
         call_path: "media.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteMediaStorage",
@@ -6694,6 +7276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_media_storage",
         call_path: "media.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DownloadMedia",
@@ -6705,6 +7288,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "download_media",
         call_path: "media.download",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendMessage",
@@ -6716,6 +7300,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_message",
         call_path: "messages.send",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendAlphanumericSenderIdMessage",
@@ -6727,6 +7312,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_alphanumeric_sender_id_message",
         call_path: "messages.send_with_alphanumeric_sender",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetGroupMmsMessages",
@@ -6738,6 +7324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_group_mms_messages",
         call_path: "messages.retrieve_group_messages",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateGroupMmsMessage",
@@ -6749,6 +7336,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_group_mms_message",
         call_path: "messages.send_group_mms",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateLongCodeMessage",
@@ -6760,6 +7348,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_long_code_message",
         call_path: "messages.send_long_code",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNumberPoolMessage",
@@ -6771,6 +7360,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_number_pool_message",
         call_path: "messages.send_number_pool",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendRCSMessage",
@@ -6782,6 +7372,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_rcs_message",
         call_path: "messages.rcs.send",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GenerateRCSDeeplink",
@@ -6793,6 +7384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "generate_rcs_deeplink",
         call_path: "messages.rcs.generate_deeplink",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ScheduleMessage",
@@ -6804,6 +7396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "schedule_message",
         call_path: "messages.schedule",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateShortCodeMessage",
@@ -6815,6 +7408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_short_code_message",
         call_path: "messages.send_short_code",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendWhatsappMessage",
@@ -6826,6 +7420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_whatsapp_message",
         call_path: "messages.whatsapp",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMessage",
@@ -6837,6 +7432,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_message",
         call_path: "messages.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelMessage",
@@ -6848,6 +7444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_message",
         call_path: "messages.cancel_scheduled",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRCSAgents",
@@ -6862,6 +7459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetRCSAgentById",
@@ -6873,6 +7471,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_rcs_agent_by_id",
         call_path: "messaging.rcs.agents.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateRCSAgentById",
@@ -6884,6 +7483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_rcs_agent_by_id",
         call_path: "messaging.rcs.agents.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRCSCapabilitiesOfAPhoneNumbersBatch",
@@ -6895,6 +7495,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_rcs_capabilities_of_a_phone_numbers_batch",
         call_path: "messaging.rcs.list_bulk_capabilities",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRCSCapabilitiesOfAPhoneNumber",
@@ -6906,6 +7507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_rcs_capabilities_of_a_phone_number",
         call_path: "messaging.rcs.retrieve_capabilities",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "InviteATestNumberToRCS",
@@ -6917,6 +7519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "invite_a_test_number_to_rcs",
         call_path: "messaging.rcs.invite_test_number",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMessagingHostedNumberOrders",
@@ -6931,6 +7534,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMessagingHostedNumberOrder",
@@ -6942,6 +7546,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_messaging_hosted_number_order",
         call_path: "messaging_hosted_number_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CheckEligibilityNumbers",
@@ -6953,6 +7558,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "check_eligibility_numbers",
         call_path: "messaging_hosted_number_orders.check_eligibility",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMessagingHostedNumberOrder",
@@ -6964,6 +7570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_messaging_hosted_number_order",
         call_path: "messaging_hosted_number_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteMessagingHostedNumberOrder",
@@ -6975,6 +7582,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_messaging_hosted_number_order",
         call_path: "messaging_hosted_number_orders.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UploadMessagingHostedNumberOrderFile",
@@ -6986,6 +7594,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "upload_messaging_hosted_number_order_file",
         call_path: "messaging_hosted_number_orders.actions.upload_file",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ValidateVerificationCodesForMessagingHostedNumberOrder",
@@ -6997,6 +7606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "validate_verification_codes_for_messaging_hosted_number_order",
         call_path: "messaging_hosted_number_orders.validate_codes",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationCodesForMessagingHostedNumberOrder",
@@ -7008,6 +7618,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_verification_codes_for_messaging_hosted_number_order",
         call_path: "messaging_hosted_number_orders.create_verification_codes",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMessagingHostedNumbers",
@@ -7022,6 +7633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMessagingHostedNumber",
@@ -7033,6 +7645,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_messaging_hosted_number",
         call_path: "messaging_hosted_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteMessagingHostedNumber",
@@ -7044,6 +7657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_messaging_hosted_number",
         call_path: "messaging_hosted_numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateMessagingHostedNumber",
@@ -7055,6 +7669,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_messaging_hosted_number",
         call_path: "messaging_hosted_numbers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "BulkUpdateMessagingSettingsOnPhoneNumbers",
@@ -7066,6 +7681,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "bulk_update_messaging_settings_on_phone_numbers",
         call_path: "messaging_numbers_bulk_updates.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBulkUpdateMessagingSettingsOnPhoneNumbersStatus",
@@ -7077,6 +7693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_bulk_update_messaging_settings_on_phone_numbers_status",
         call_path: "messaging_numbers_bulk_updates.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOptOuts",
@@ -7091,6 +7708,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetProfileMetrics",
@@ -7102,6 +7720,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_profile_metrics",
         call_path: "messaging_profile_metrics.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMessagingProfiles",
@@ -7116,6 +7735,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMessagingProfile",
@@ -7127,6 +7747,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_messaging_profile",
         call_path: "messaging_profiles.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveMessagingProfile",
@@ -7138,6 +7759,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_messaging_profile",
         call_path: "messaging_profiles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteMessagingProfile",
@@ -7149,6 +7771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_messaging_profile",
         call_path: "messaging_profiles.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateMessagingProfile",
@@ -7160,6 +7783,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_messaging_profile",
         call_path: "messaging_profiles.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RegenerateMessagingProfileSecret",
@@ -7171,6 +7795,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "regenerate_messaging_profile_secret",
         call_path: "messaging_profiles.actions.regenerate_secret",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListProfileAlphanumericSenderIds",
@@ -7185,6 +7810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetDetailedProfileMetrics",
@@ -7196,6 +7822,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_detailed_profile_metrics",
         call_path: "messaging_profiles.retrieve_metrics",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListProfilePhoneNumbers",
@@ -7210,6 +7837,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListProfileShortCodes",
@@ -7224,6 +7852,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAutorespConfigs",
@@ -7235,6 +7864,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_autoresp_configs",
         call_path: "messaging_profiles.autoresp_configs.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAutorespConfig",
@@ -7246,6 +7876,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_autoresp_config",
         call_path: "messaging_profiles.autoresp_configs.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAutorespConfig",
@@ -7257,6 +7888,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_autoresp_config",
         call_path: "messaging_profiles.autoresp_configs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateAutoRespConfig",
@@ -7268,6 +7900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_auto_resp_config",
         call_path: "messaging_profiles.autoresp_configs.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAutorespConfig",
@@ -7279,6 +7912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_autoresp_config",
         call_path: "messaging_profiles.autoresp_configs.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVerificationRequests",
@@ -7293,6 +7927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SubmitVerificationRequest",
@@ -7304,6 +7939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_verification_request",
         call_path: "messaging_tollfree.verification.requests.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVerificationRequest",
@@ -7315,6 +7951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_verification_request",
         call_path: "messaging_tollfree.verification.requests.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteVerificationRequest",
@@ -7326,6 +7963,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_verification_request",
         call_path: "messaging_tollfree.verification.requests.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateVerificationRequest",
@@ -7337,6 +7975,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_verification_request",
         call_path: "messaging_tollfree.verification.requests.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVerificationStatusHistory",
@@ -7351,6 +7990,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMessagingUrlDomains",
@@ -7365,6 +8005,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMobileNetworkOperators",
@@ -7379,6 +8020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMobilePhoneNumbersWithMessagingSettings",
@@ -7393,6 +8035,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMobilePhoneNumberMessagingSettings",
@@ -7404,6 +8047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mobile_phone_number_messaging_settings",
         call_path: "mobile_phone_numbers.messaging.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPushCredentials",
@@ -7418,6 +8062,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePushCredential",
@@ -7429,6 +8074,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_push_credential",
         call_path: "mobile_push_credentials.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPushCredentialById",
@@ -7440,6 +8086,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_push_credential_by_id",
         call_path: "mobile_push_credentials.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePushCredentialById",
@@ -7451,6 +8098,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_push_credential_by_id",
         call_path: "mobile_push_credentials.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNetworkCoverage",
@@ -7465,6 +8113,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNetworks",
@@ -7479,6 +8128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNetwork",
@@ -7490,6 +8140,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_network",
         call_path: "networks.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNetwork",
@@ -7501,6 +8152,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_network",
         call_path: "networks.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteNetwork",
@@ -7512,6 +8164,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_network",
         call_path: "networks.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateNetwork",
@@ -7523,6 +8176,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_network",
         call_path: "networks.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetDefaultGateway",
@@ -7534,6 +8188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_default_gateway",
         call_path: "networks.default_gateway.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDefaultGateway",
@@ -7545,6 +8200,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_default_gateway",
         call_path: "networks.default_gateway.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteDefaultGateway",
@@ -7556,6 +8212,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_default_gateway",
         call_path: "networks.default_gateway.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNetworkInterfaces",
@@ -7570,6 +8227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNotificationChannels",
@@ -7584,6 +8242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNotificationChannels",
@@ -7595,6 +8254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_notification_channels",
         call_path: "notification_channels.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNotificationChannel",
@@ -7606,6 +8266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_notification_channel",
         call_path: "notification_channels.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationChannel",
@@ -7617,6 +8278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_notification_channel",
         call_path: "notification_channels.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateNotificationChannel",
@@ -7628,6 +8290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_notification_channel",
         call_path: "notification_channels.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindNotificationsEventsConditions",
@@ -7642,6 +8305,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindNotificationsEvents",
@@ -7656,6 +8320,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindNotificationsProfiles",
@@ -7670,6 +8335,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNotificationProfile",
@@ -7681,6 +8347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_notification_profile",
         call_path: "notification_profiles.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNotificationProfile",
@@ -7692,6 +8359,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_notification_profile",
         call_path: "notification_profiles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationProfile",
@@ -7703,6 +8371,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_notification_profile",
         call_path: "notification_profiles.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateNotificationProfile",
@@ -7714,6 +8383,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_notification_profile",
         call_path: "notification_profiles.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNotificationSettings",
@@ -7728,6 +8398,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNotificationSetting",
@@ -7739,6 +8410,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_notification_setting",
         call_path: "notification_settings.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNotificationSetting",
@@ -7750,6 +8422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_notification_setting",
         call_path: "notification_settings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteNotificationSetting",
@@ -7761,6 +8434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_notification_setting",
         call_path: "notification_settings.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNumberBlockOrders",
@@ -7775,6 +8449,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNumberBlockOrder",
@@ -7786,6 +8461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_number_block_order",
         call_path: "number_block_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberBlockOrder",
@@ -7797,6 +8473,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_number_block_order",
         call_path: "number_block_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "LookupNumber",
@@ -7808,6 +8485,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "lookup_number",
         call_path: "number_lookup.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveOrderPhoneNumbers",
@@ -7819,6 +8497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_order_phone_numbers",
         call_path: "number_order_phone_numbers.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateNumberOrderPhoneNumberRequirementGroup",
@@ -7830,6 +8509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_number_order_phone_number_requirement_group",
         call_path: "number_order_phone_numbers.update_requirement_group",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetNumberOrderPhoneNumber",
@@ -7841,6 +8521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_number_order_phone_number",
         call_path: "number_order_phone_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrderPhoneNumber",
@@ -7852,6 +8533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_number_order_phone_number",
         call_path: "number_order_phone_numbers.update_requirements",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNumberOrders",
@@ -7866,6 +8548,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNumberOrder",
@@ -7877,6 +8560,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_number_order",
         call_path: "number_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberOrder",
@@ -7888,6 +8572,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_number_order",
         call_path: "number_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrder",
@@ -7899,6 +8584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_number_order",
         call_path: "number_orders.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListNumberReservations",
@@ -7913,6 +8599,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateNumberReservation",
@@ -7924,6 +8611,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_number_reservation",
         call_path: "number_reservations.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveNumberReservation",
@@ -7935,6 +8623,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_number_reservation",
         call_path: "number_reservations.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ExtendNumberReservationExpiryTime",
@@ -7946,6 +8635,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "extend_number_reservation_expiry_time",
         call_path: "number_reservations.actions.extend",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostNumbersFeatures",
@@ -7957,6 +8647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_numbers_features",
         call_path: "numbers_features.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "AuthorizeOAuth",
@@ -7968,6 +8659,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "authorize_o_auth",
         call_path: "oauth.retrieve_authorize",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOAuthConsentToken",
@@ -7979,6 +8671,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_consent_token",
         call_path: "oauth.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateOAuthGrant",
@@ -7990,6 +8683,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_o_auth_grant",
         call_path: "oauth.grants",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "IntrospectOAuthToken",
@@ -8001,6 +8695,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "introspect_o_auth_token",
         call_path: "oauth.introspect",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOAuthJWKS",
@@ -8012,6 +8707,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_jwks",
         call_path: "oauth.retrieve_jwks",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RegisterOAuthClient",
@@ -8023,6 +8719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "register_o_auth_client",
         call_path: "oauth.register",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ExchangeOAuthToken",
@@ -8034,6 +8731,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "exchange_o_auth_token",
         call_path: "oauth.token",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOAuthClients",
@@ -8048,6 +8746,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateOAuthClient",
@@ -8059,6 +8758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_o_auth_client",
         call_path: "oauth_clients.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOAuthClient",
@@ -8070,6 +8770,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_client",
         call_path: "oauth_clients.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateOAuthClient",
@@ -8081,6 +8782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_o_auth_client",
         call_path: "oauth_clients.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteOAuthClient",
@@ -8092,6 +8794,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_o_auth_client",
         call_path: "oauth_clients.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOAuthGrants",
@@ -8106,6 +8809,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOAuthGrant",
@@ -8117,6 +8821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_o_auth_grant",
         call_path: "oauth_grants.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RevokeOAuthGrant",
@@ -8128,6 +8833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "revoke_o_auth_grant",
         call_path: "oauth_grants.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "OperatorConnectRefresh",
@@ -8139,6 +8845,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "operator_connect_refresh",
         call_path: "operator_connect.actions.refresh",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOrganizationUsers",
@@ -8153,6 +8860,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOrganizationUsersGroupsReport",
@@ -8164,6 +8872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_organization_users_groups_report",
         call_path: "organizations.users.get_groups_report",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOrganizationUser",
@@ -8175,6 +8884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_organization_user",
         call_path: "organizations.users.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteOrganizationUser",
@@ -8186,6 +8896,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_organization_user",
         call_path: "organizations.users.actions.remove",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOtaUpdates",
@@ -8200,6 +8911,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOtaUpdate",
@@ -8211,6 +8923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_ota_update",
         call_path: "ota_updates.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListOutboundVoiceProfiles",
@@ -8225,6 +8938,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVoiceProfile",
@@ -8236,6 +8950,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_voice_profile",
         call_path: "outbound_voice_profiles.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetOutboundVoiceProfile",
@@ -8247,6 +8962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_outbound_voice_profile",
         call_path: "outbound_voice_profiles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteOutboundVoiceProfile",
@@ -8258,6 +8974,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_outbound_voice_profile",
         call_path: "outbound_voice_profiles.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateOutboundVoiceProfile",
@@ -8269,6 +8986,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_outbound_voice_profile",
         call_path: "outbound_voice_profiles.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAutoRechargePrefs",
@@ -8280,6 +8998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_auto_recharge_prefs",
         call_path: "payment.auto_recharge_prefs.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateAutoRechargePrefs",
@@ -8291,6 +9010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_auto_recharge_prefs",
         call_path: "payment.auto_recharge_prefs.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumberBlocksJobs",
@@ -8305,6 +9025,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberBlockDeletionJob",
@@ -8316,6 +9037,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_phone_number_block_deletion_job",
         call_path: "phone_number_blocks.jobs.delete_phone_number_block",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberBlocksJob",
@@ -8327,6 +9049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_phone_number_blocks_job",
         call_path: "phone_number_blocks.jobs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbers",
@@ -8341,6 +9064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyPhoneNumberOwnership",
@@ -8352,6 +9076,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_phone_number_ownership",
         call_path: "phone_numbers.actions.verify_ownership",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCsvDownloads",
@@ -8366,6 +9091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCsvDownload",
@@ -8377,6 +9103,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_csv_download",
         call_path: "phone_numbers.csv_downloads.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCsvDownload",
@@ -8388,6 +9115,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_csv_download",
         call_path: "phone_numbers.csv_downloads.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersJobs",
@@ -8402,6 +9130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateDeletePhoneNumbersJob",
@@ -8413,6 +9142,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_delete_phone_numbers_job",
         call_path: "phone_numbers.jobs.delete_batch",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumbersJobUpdateEmergencySettings",
@@ -8424,6 +9154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_phone_numbers_job_update_emergency_settings",
         call_path: "phone_numbers.jobs.update_emergency_settings_batch",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateUpdatePhoneNumbersJob",
@@ -8435,6 +9166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_update_phone_numbers_job",
         call_path: "phone_numbers.jobs.update_batch",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumbersJob",
@@ -8446,6 +9178,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_phone_numbers_job",
         call_path: "phone_numbers.jobs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithMessagingSettings",
@@ -8460,6 +9193,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SlimListPhoneNumbers",
@@ -8474,6 +9208,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithVoiceSettings",
@@ -8488,6 +9223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumber",
@@ -8499,6 +9235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_phone_number",
         call_path: "phone_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumber",
@@ -8510,6 +9247,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_phone_number",
         call_path: "phone_numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumber",
@@ -8521,6 +9259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_phone_number",
         call_path: "phone_numbers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PhoneNumberBundleStatusChange",
@@ -8532,6 +9271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "phone_number_bundle_status_change",
         call_path: "phone_numbers.actions.change_bundle_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EnablePhoneNumberEmergency",
@@ -8543,6 +9283,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enable_phone_number_emergency",
         call_path: "phone_numbers.actions.enable_emergency",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberMessagingSettings",
@@ -8554,6 +9295,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_phone_number_messaging_settings",
         call_path: "phone_numbers.messaging.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberMessagingSettings",
@@ -8565,6 +9307,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_phone_number_messaging_settings",
         call_path: "phone_numbers.messaging.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberVoiceSettings",
@@ -8576,6 +9319,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_phone_number_voice_settings",
         call_path: "phone_numbers.voice.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberVoiceSettings",
@@ -8587,6 +9331,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_phone_number_voice_settings",
         call_path: "phone_numbers.voice.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVoicemail",
@@ -8598,6 +9343,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_voicemail",
         call_path: "phone_numbers.voicemail.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVoicemail",
@@ -8609,6 +9355,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_voicemail",
         call_path: "phone_numbers.voicemail.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateVoicemail",
@@ -8620,6 +9367,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_voicemail",
         call_path: "phone_numbers.voicemail.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirementsPhoneNumbers",
@@ -8631,6 +9379,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_regulatory_requirements_phone_numbers",
         call_path: "phone_numbers_regulatory_requirements.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostPortabilityCheck",
@@ -8642,6 +9391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_portability_check",
         call_path: "portability_checks.run",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingEvents",
@@ -8656,6 +9406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "showPortingEvent",
@@ -8667,6 +9418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "show_porting_event",
         call_path: "porting.events.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "republishPortingEvent",
@@ -8678,6 +9430,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "republish_porting_event",
         call_path: "porting.events.republish",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListLoaConfigurations",
@@ -8692,6 +9445,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateLoaConfiguration",
@@ -8703,6 +9457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_loa_configuration",
         call_path: "porting.loa_configurations.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfigurationParams",
@@ -8714,6 +9469,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "preview_loa_configuration_params",
         call_path: "porting.loa_configurations.preview",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetLoaConfiguration",
@@ -8725,6 +9481,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_loa_configuration",
         call_path: "porting.loa_configurations.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteLoaConfiguration",
@@ -8736,6 +9493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_loa_configuration",
         call_path: "porting.loa_configurations.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateLoaConfiguration",
@@ -8747,6 +9505,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_loa_configuration",
         call_path: "porting.loa_configurations.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfiguration",
@@ -8758,6 +9517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "preview_loa_configuration",
         call_path: "porting.loa_configurations.preview_1",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingReports",
@@ -8772,6 +9532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePortingReport",
@@ -8783,6 +9544,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_report",
         call_path: "porting.reports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortingReport",
@@ -8794,6 +9556,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_porting_report",
         call_path: "porting.reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingUKCarriers",
@@ -8805,6 +9568,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_porting_uk_carriers",
         call_path: "porting.list_uk_carriers",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrders",
@@ -8819,6 +9583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePortingOrder",
@@ -8830,6 +9595,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_order",
         call_path: "porting_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListExceptionTypes",
@@ -8841,6 +9607,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_exception_types",
         call_path: "porting_orders.retrieve_exception_types",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPhoneNumberConfigurations",
@@ -8855,6 +9622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberConfigurations",
@@ -8866,6 +9634,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_phone_number_configurations",
         call_path: "porting_orders.phone_number_configurations.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrder",
@@ -8877,6 +9646,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_porting_order",
         call_path: "porting_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePortingOrder",
@@ -8888,6 +9658,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_porting_order",
         call_path: "porting_orders.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrder",
@@ -8899,6 +9670,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_porting_order",
         call_path: "porting_orders.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ActivatePortingOrder",
@@ -8910,6 +9682,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "activate_porting_order",
         call_path: "porting_orders.actions.activate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelPortingOrder",
@@ -8921,6 +9694,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_porting_order",
         call_path: "porting_orders.actions.cancel",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ConfirmPortingOrder",
@@ -8932,6 +9706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "confirm_porting_order",
         call_path: "porting_orders.actions.confirm",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SharePortingOrder",
@@ -8943,6 +9718,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "share_porting_order",
         call_path: "porting_orders.actions.share",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderActivationJobs",
@@ -8957,6 +9733,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrdersActivationJob",
@@ -8968,6 +9745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_porting_orders_activation_job",
         call_path: "porting_orders.activation_jobs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrdersActivationJob",
@@ -8979,6 +9757,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_porting_orders_activation_job",
         call_path: "porting_orders.activation_jobs.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAdditionalDocuments",
@@ -8993,6 +9772,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateAdditionalDocuments",
@@ -9004,6 +9784,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_additional_documents",
         call_path: "porting_orders.additional_documents.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteAdditionalDocument",
@@ -9015,6 +9796,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_additional_document",
         call_path: "porting_orders.additional_documents.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListAllowedFocWindows",
@@ -9026,6 +9808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_allowed_foc_windows",
         call_path: "porting_orders.retrieve_allowed_foc_windows",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderComments",
@@ -9040,6 +9823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePortingOrderComment",
@@ -9051,6 +9835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_order_comment",
         call_path: "porting_orders.comments.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrderLoaTemplate",
@@ -9062,6 +9847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_porting_order_loa_template",
         call_path: "porting_orders.retrieve_loa_template",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingOrderRequirements",
@@ -9076,6 +9862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortingOrderSubRequest",
@@ -9087,6 +9874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_porting_order_sub_request",
         call_path: "porting_orders.retrieve_sub_request",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVerificationCodes",
@@ -9101,6 +9889,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SendPortingVerificationCodes",
@@ -9112,6 +9901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "send_porting_verification_codes",
         call_path: "porting_orders.verification_codes.send",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyPortingVerificationCodes",
@@ -9123,6 +9913,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_porting_verification_codes",
         call_path: "porting_orders.verification_codes.verify",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingActionRequirements",
@@ -9137,6 +9928,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "initiatePortingActionRequirement",
@@ -9148,6 +9940,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "initiate_porting_action_requirement",
         call_path: "porting_orders.action_requirements.initiate",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingAssociatedPhoneNumbers",
@@ -9162,6 +9955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createPortingAssociatedPhoneNumber",
@@ -9173,6 +9967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_associated_phone_number",
         call_path: "porting_orders.associated_phone_numbers.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deletePortingAssociatedPhoneNumber",
@@ -9184,6 +9979,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_porting_associated_phone_number",
         call_path: "porting_orders.associated_phone_numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberBlocks",
@@ -9198,6 +9994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberBlock",
@@ -9209,6 +10006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_phone_number_block",
         call_path: "porting_orders.phone_number_blocks.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberBlock",
@@ -9220,6 +10018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_porting_phone_number_block",
         call_path: "porting_orders.phone_number_blocks.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberExtensions",
@@ -9234,6 +10033,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberExtension",
@@ -9245,6 +10045,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_porting_phone_number_extension",
         call_path: "porting_orders.phone_number_extensions.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberExtension",
@@ -9256,6 +10057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_porting_phone_number_extension",
         call_path: "porting_orders.phone_number_extensions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortingPhoneNumbers",
@@ -9270,6 +10072,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortoutRequest",
@@ -9284,6 +10087,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listPortoutEvents",
@@ -9298,6 +10102,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "showPortoutEvent",
@@ -9309,6 +10114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "show_portout_event",
         call_path: "portouts.events.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "republishPortoutEvent",
@@ -9320,6 +10126,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "republish_portout_event",
         call_path: "portouts.events.republish",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortoutRejections",
@@ -9331,6 +10138,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_portout_rejections",
         call_path: "portouts.list_rejection_codes",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPortoutReports",
@@ -9345,6 +10153,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePortoutReport",
@@ -9356,6 +10165,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_portout_report",
         call_path: "portouts.reports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortoutReport",
@@ -9367,6 +10177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_portout_report",
         call_path: "portouts.reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindPortoutRequest",
@@ -9378,6 +10189,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "find_portout_request",
         call_path: "portouts.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindPortoutComments",
@@ -9389,6 +10201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "find_portout_comments",
         call_path: "portouts.comments.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostPortRequestComment",
@@ -9400,6 +10213,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_port_request_comment",
         call_path: "portouts.comments.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPortRequestSupportingDocuments",
@@ -9411,6 +10225,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_port_request_supporting_documents",
         call_path: "portouts.supporting_documents.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostPortRequestSupportingDocuments",
@@ -9422,6 +10237,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_port_request_supporting_documents",
         call_path: "portouts.supporting_documents.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePortoutStatus",
@@ -9433,6 +10249,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_portout_status",
         call_path: "portouts.update_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateways",
@@ -9447,6 +10264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePrivateWirelessGateway",
@@ -9458,6 +10276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_private_wireless_gateway",
         call_path: "private_wireless_gateways.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateway",
@@ -9469,6 +10288,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_private_wireless_gateway",
         call_path: "private_wireless_gateways.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWirelessGateway",
@@ -9480,6 +10300,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_wireless_gateway",
         call_path: "private_wireless_gateways.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPronunciationDicts",
@@ -9494,6 +10315,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePronunciationDict",
@@ -9505,6 +10327,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_pronunciation_dict",
         call_path: "pronunciation_dicts.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPronunciationDict",
@@ -9516,6 +10339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_pronunciation_dict",
         call_path: "pronunciation_dicts.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePronunciationDict",
@@ -9527,6 +10351,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_pronunciation_dict",
         call_path: "pronunciation_dicts.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdatePronunciationDict",
@@ -9538,6 +10363,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_pronunciation_dict",
         call_path: "pronunciation_dicts.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListPublicInternetGateways",
@@ -9552,6 +10378,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePublicInternetGateway",
@@ -9563,6 +10390,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_public_internet_gateway",
         call_path: "public_internet_gateways.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPublicInternetGateway",
@@ -9574,6 +10402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_public_internet_gateway",
         call_path: "public_internet_gateways.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeletePublicInternetGateway",
@@ -9585,6 +10414,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_public_internet_gateway",
         call_path: "public_internet_gateways.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListQueues",
@@ -9599,6 +10429,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateQueue",
@@ -9610,6 +10441,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_queue",
         call_path: "queues.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallQueue",
@@ -9621,6 +10453,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_call_queue",
         call_path: "queues.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateQueue",
@@ -9632,6 +10465,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_queue",
         call_path: "queues.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteQueue",
@@ -9643,6 +10477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_queue",
         call_path: "queues.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListQueueCalls",
@@ -9657,6 +10492,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveCallFromQueue",
@@ -9668,6 +10504,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_call_from_queue",
         call_path: "queues.calls.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RemoveQueueCall",
@@ -9679,6 +10516,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_queue_call",
         call_path: "queues.calls.remove",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCallInQueue",
@@ -9690,6 +10528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_call_in_queue",
         call_path: "queues.calls.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getRecordingTranscriptions",
@@ -9704,6 +10543,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getRecordingTranscription",
@@ -9715,6 +10555,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_recording_transcription",
         call_path: "recording_transcriptions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteRecordingTranscription",
@@ -9726,6 +10567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_recording_transcription",
         call_path: "recording_transcriptions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetRecordings",
@@ -9740,6 +10582,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRecordings",
@@ -9751,6 +10594,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_recordings",
         call_path: "recordings.actions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetRecording",
@@ -9762,6 +10606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_recording",
         call_path: "recordings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRecording",
@@ -9773,6 +10618,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_recording",
         call_path: "recordings.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRegions",
@@ -9784,6 +10630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_regions",
         call_path: "regions.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirements",
@@ -9795,6 +10642,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_regulatory_requirements",
         call_path: "regulatory_requirements.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetCDRUsageReportSync",
@@ -9806,6 +10654,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cdr_usage_report_sync",
         call_path: "reports.cdr_usage_reports.fetch_sync",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMdrUsageReports",
@@ -9820,6 +10669,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SubmitUsageReport",
@@ -9831,6 +10681,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_usage_report",
         call_path: "reports.mdr_usage_reports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMDRUsageReportSync",
@@ -9842,6 +10693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_mdr_usage_report_sync",
         call_path: "reports.mdr_usage_reports.fetch_sync",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUsageReport",
@@ -9853,6 +10705,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_usage_report",
         call_path: "reports.mdr_usage_reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteUsageReport",
@@ -9864,6 +10717,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_usage_report",
         call_path: "reports.mdr_usage_reports.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPaginatedMdrs",
@@ -9875,6 +10729,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_paginated_mdrs",
         call_path: "reports.list_mdrs",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetPaginatedWdrs",
@@ -9889,6 +10744,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listReputationNumbersSimplified",
@@ -9903,6 +10759,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getPhoneNumberReputationSimplified",
@@ -9914,6 +10771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_phone_number_reputation_simplified",
         call_path: "reputation.numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "disassociateReputationNumberSimplified",
@@ -9925,6 +10783,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disassociate_reputation_number_simplified",
         call_path: "reputation.numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetRequirementGroups",
@@ -9936,6 +10795,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_requirement_groups",
         call_path: "requirement_groups.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateRequirementGroup",
@@ -9947,6 +10807,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_requirement_group",
         call_path: "requirement_groups.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetRequirementGroup",
@@ -9958,6 +10819,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_requirement_group",
         call_path: "requirement_groups.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRequirementGroup",
@@ -9969,6 +10831,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_requirement_group",
         call_path: "requirement_groups.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateRequirementGroup",
@@ -9980,6 +10843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_requirement_group",
         call_path: "requirement_groups.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SubmitRequirementGroup",
@@ -9991,6 +10855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "submit_requirement_group",
         call_path: "requirement_groups.submit_for_approval",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRequirementTypes",
@@ -10002,6 +10867,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_requirement_types",
         call_path: "requirement_types.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveRequirementType",
@@ -10013,6 +10879,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_requirement_type",
         call_path: "requirement_types.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRequirements",
@@ -10027,6 +10894,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveDocumentRequirements",
@@ -10038,6 +10906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_document_requirements",
         call_path: "requirements.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateRequirementVersion",
@@ -10049,6 +10918,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_requirement_version",
         call_path: "requirements.versions.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelPendingRequirementVersion",
@@ -10060,6 +10930,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_pending_requirement_version",
         call_path: "requirements.versions.delete_pending",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRoomCompositions",
@@ -10074,6 +10945,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateRoomComposition",
@@ -10085,6 +10957,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_room_composition",
         call_path: "room_compositions.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewRoomComposition",
@@ -10096,6 +10969,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_room_composition",
         call_path: "room_compositions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRoomComposition",
@@ -10107,6 +10981,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_room_composition",
         call_path: "room_compositions.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRoomParticipants",
@@ -10121,6 +10996,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewRoomParticipant",
@@ -10132,6 +11008,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_room_participant",
         call_path: "room_participants.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRoomRecordings",
@@ -10146,6 +11023,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRoomRecordings",
@@ -10157,6 +11035,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_room_recordings",
         call_path: "room_recordings.delete_bulk",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewRoomRecording",
@@ -10168,6 +11047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_room_recording",
         call_path: "room_recordings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRoomRecording",
@@ -10179,6 +11059,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_room_recording",
         call_path: "room_recordings.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRoomSessions",
@@ -10193,6 +11074,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewRoomSession",
@@ -10204,6 +11086,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_room_session",
         call_path: "rooms.sessions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EndSession",
@@ -10215,6 +11098,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "end_session",
         call_path: "rooms.sessions.actions.end",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "KickParticipantInSession",
@@ -10226,6 +11110,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "kick_participant_in_session",
         call_path: "rooms.sessions.actions.kick",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "MuteParticipantInSession",
@@ -10237,6 +11122,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "mute_participant_in_session",
         call_path: "rooms.sessions.actions.mute",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UnmuteParticipantInSession",
@@ -10248,6 +11134,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "unmute_participant_in_session",
         call_path: "rooms.sessions.actions.unmute",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomParticipants",
@@ -10262,6 +11149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListRooms",
@@ -10276,6 +11164,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateRoom",
@@ -10287,6 +11176,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_room",
         call_path: "rooms.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ViewRoom",
@@ -10298,6 +11188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "view_room",
         call_path: "rooms.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteRoom",
@@ -10309,6 +11200,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_room",
         call_path: "rooms.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateRoom",
@@ -10320,6 +11212,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_room",
         call_path: "rooms.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateRoomClientToken",
@@ -10331,6 +11224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_room_client_token",
         call_path: "rooms.actions.generate_join_client_token",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RefreshRoomClientToken",
@@ -10342,6 +11236,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "refresh_room_client_token",
         call_path: "rooms.actions.refresh_client_token",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomSessions",
@@ -10356,6 +11251,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysisMetadata",
@@ -10367,6 +11263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_session_analysis_metadata",
         call_path: "session_analysis.metadata.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysisRecordTypeMetadata",
@@ -10378,6 +11275,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_session_analysis_record_type_metadata",
         call_path: "session_analysis.metadata.retrieve_record_type",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysis",
@@ -10389,6 +11287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_session_analysis",
         call_path: "session_analysis.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBlackBoxTestResults",
@@ -10400,6 +11299,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_black_box_test_results",
         call_path: "seti.retrieve_black_box_test_results",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListShortCodes",
@@ -10414,6 +11314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveShortCode",
@@ -10425,6 +11326,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_short_code",
         call_path: "short_codes.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateShortCode",
@@ -10436,6 +11338,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_short_code",
         call_path: "short_codes.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListSimCardActions",
@@ -10450,6 +11353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardAction",
@@ -10461,6 +11365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_action",
         call_path: "sim_cards.actions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListDataUsageNotifications",
@@ -10475,6 +11380,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostSimCardDataUsageNotification",
@@ -10486,6 +11392,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_sim_card_data_usage_notification",
         call_path: "sim_card_data_usage_notifications.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardDataUsageNotification",
@@ -10497,6 +11404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_data_usage_notification",
         call_path: "sim_card_data_usage_notifications.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCardDataUsageNotifications",
@@ -10508,6 +11416,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_sim_card_data_usage_notifications",
         call_path: "sim_card_data_usage_notifications.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchSimCardDataUsageNotification",
@@ -10519,6 +11428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_sim_card_data_usage_notification",
         call_path: "sim_card_data_usage_notifications.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardGroupActions",
@@ -10533,6 +11443,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardGroupAction",
@@ -10544,6 +11455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_group_action",
         call_path: "sim_card_groups.actions.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetAllSimCardGroups",
@@ -10558,6 +11470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateSimCardGroup",
@@ -10569,6 +11482,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_sim_card_group",
         call_path: "sim_card_groups.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardGroup",
@@ -10580,6 +11494,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_group",
         call_path: "sim_card_groups.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCardGroup",
@@ -10591,6 +11506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_sim_card_group",
         call_path: "sim_card_groups.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateSimCardGroup",
@@ -10602,6 +11518,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_sim_card_group",
         call_path: "sim_card_groups.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RemoveSimCardGroupPrivateWirelessGateway",
@@ -10613,6 +11530,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_sim_card_group_private_wireless_gateway",
         call_path: "sim_card_groups.actions.remove_private_wireless_gateway",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RemoveWirelessBlocklistForSimCardGroup",
@@ -10624,6 +11542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_wireless_blocklist_for_sim_card_group",
         call_path: "sim_card_groups.actions.remove_wireless_blocklist",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SetPrivateWirelessGatewayForSimCardGroup",
@@ -10635,6 +11554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "set_private_wireless_gateway_for_sim_card_group",
         call_path: "sim_card_groups.actions.set_private_wireless_gateway",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SetWirelessBlocklistForSimCardGroup",
@@ -10646,6 +11566,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "set_wireless_blocklist_for_sim_card_group",
         call_path: "sim_card_groups.actions.set_wireless_blocklist",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PreviewSimCardOrders",
@@ -10657,6 +11578,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "preview_sim_card_orders",
         call_path: "sim_card_order_preview.preview",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardOrders",
@@ -10671,6 +11593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateSimCardOrder",
@@ -10682,6 +11605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_sim_card_order",
         call_path: "sim_card_orders.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardOrder",
@@ -10693,6 +11617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_order",
         call_path: "sim_card_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCards",
@@ -10707,6 +11632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DisableVoiceBulk",
@@ -10718,6 +11644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disable_voice_bulk",
         call_path: "sim_cards.actions.bulk_disable_voice",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EnableVoiceBulk",
@@ -10729,6 +11656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enable_voice_bulk",
         call_path: "sim_cards.actions.bulk_enable_voice",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SetPublicIPsBulk",
@@ -10740,6 +11668,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "set_public_i_ps_bulk",
         call_path: "sim_cards.actions.bulk_set_public_ips",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ValidateRegistrationCodes",
@@ -10751,6 +11680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "validate_registration_codes",
         call_path: "sim_cards.actions.validate_registration_codes",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCard",
@@ -10762,6 +11692,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card",
         call_path: "sim_cards.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteSimCard",
@@ -10773,6 +11704,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_sim_card",
         call_path: "sim_cards.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateSimCard",
@@ -10784,6 +11716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_sim_card",
         call_path: "sim_cards.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DisableSimCard",
@@ -10795,6 +11728,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "disable_sim_card",
         call_path: "sim_cards.actions.disable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "EnableSimCard",
@@ -10806,6 +11740,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "enable_sim_card",
         call_path: "sim_cards.actions.enable",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RemoveSimCardPublicIp",
@@ -10817,6 +11752,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_sim_card_public_ip",
         call_path: "sim_cards.actions.remove_public_ip",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SetSimCardPublicIp",
@@ -10828,6 +11764,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "set_sim_card_public_ip",
         call_path: "sim_cards.actions.set_public_ip",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "SetSimCardStandby",
@@ -10839,6 +11776,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "set_sim_card_standby",
         call_path: "sim_cards.actions.set_standby",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardActivationCode",
@@ -10850,6 +11788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_activation_code",
         call_path: "sim_cards.get_activation_code",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardDeviceDetails",
@@ -10861,6 +11800,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_device_details",
         call_path: "sim_cards.get_device_details",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSimCardPublicIp",
@@ -10872,6 +11812,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sim_card_public_ip",
         call_path: "sim_cards.get_public_ip",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWirelessConnectivityLogs",
@@ -10886,6 +11827,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSipRegistrationStatus",
@@ -10897,6 +11839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sip_registration_status",
         call_path: "sip_registration_status.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createSiprecConnector",
@@ -10908,6 +11851,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_siprec_connector",
         call_path: "siprec_connectors.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getSiprecConnector",
@@ -10919,6 +11863,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_siprec_connector",
         call_path: "siprec_connectors.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateSiprecConnector",
@@ -10930,6 +11875,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_siprec_connector",
         call_path: "siprec_connectors.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteSiprecConnector",
@@ -10941,6 +11887,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_siprec_connector",
         call_path: "siprec_connectors.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listSttProviders",
@@ -10952,6 +11899,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_stt_providers",
         call_path: "speech_to_text.list_providers",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "TranscriptionOverWs",
@@ -10963,6 +11911,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "transcription_over_ws",
         call_path: "speech_to_text.retrieve_transcription",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetStorageSSLCertificates",
@@ -10974,6 +11923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_storage_ssl_certificates",
         call_path: "storage.buckets.ssl_certificate.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "AddStorageSSLCertificate",
@@ -10985,6 +11935,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "add_storage_ssl_certificate",
         call_path: "storage.buckets.ssl_certificate.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RemoveStorageSSLCertificate",
@@ -10996,6 +11947,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "remove_storage_ssl_certificate",
         call_path: "storage.buckets.ssl_certificate.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetStorageAPIUsage",
@@ -11007,6 +11959,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_storage_api_usage",
         call_path: "storage.buckets.usage.get_api_usage",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetBucketUsage",
@@ -11018,6 +11971,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_bucket_usage",
         call_path: "storage.buckets.usage.get_bucket_usage",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreatePresignedObjectUrl",
@@ -11029,6 +11983,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_presigned_object_url",
         call_path: "storage.buckets.create_presigned_url",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListCloudfsFilesystems",
@@ -11043,6 +11998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateCloudfsFilesystem",
@@ -11054,6 +12010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_cloudfs_filesystem",
         call_path: "storage.cloudfs.create",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "GetCloudfsFilesystem",
@@ -11065,6 +12022,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_cloudfs_filesystem",
         call_path: "storage.cloudfs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteCloudfsFilesystem",
@@ -11076,6 +12034,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_cloudfs_filesystem",
         call_path: "storage.cloudfs.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateCloudfsFilesystem",
@@ -11087,6 +12046,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_cloudfs_filesystem",
         call_path: "storage.cloudfs.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RotateCloudfsMetaToken",
@@ -11098,6 +12058,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "rotate_cloudfs_meta_token",
         call_path: "storage.cloudfs.actions.rotate_meta_token",
         item_stream: None,
+        dedup_key: Some("header:Idempotency-Key"),
     },
     OperationInfo {
         operation_id: "ListKvNamespaces",
@@ -11112,6 +12073,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateKvNamespace",
@@ -11123,6 +12085,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_kv_namespace",
         call_path: "storage.kvs.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetKvNamespace",
@@ -11134,6 +12097,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_kv_namespace",
         call_path: "storage.kvs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteKvNamespace",
@@ -11145,6 +12109,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_kv_namespace",
         call_path: "storage.kvs.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListKvKeys",
@@ -11159,6 +12124,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "cursor",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetKvKey",
@@ -11170,6 +12136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_kv_key",
         call_path: "storage.kvs.keys.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PutKvKey",
@@ -11181,6 +12148,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_kv_key",
         call_path: "storage.kvs.keys.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteKvKey",
@@ -11192,6 +12160,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_kv_key",
         call_path: "storage.kvs.keys.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMigrationSourceCoverage",
@@ -11203,6 +12172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_migration_source_coverage",
         call_path: "storage.list_migration_source_coverage",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMigrationSources",
@@ -11214,6 +12184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_migration_sources",
         call_path: "storage.migration_sources.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMigrationSource",
@@ -11225,6 +12196,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_migration_source",
         call_path: "storage.migration_sources.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMigrationSource",
@@ -11236,6 +12208,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_migration_source",
         call_path: "storage.migration_sources.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteMigrationSource",
@@ -11247,6 +12220,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_migration_source",
         call_path: "storage.migration_sources.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListMigrations",
@@ -11258,6 +12232,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_migrations",
         call_path: "storage.migrations.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMigration",
@@ -11269,6 +12244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_migration",
         call_path: "storage.migrations.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetMigration",
@@ -11280,6 +12256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_migration",
         call_path: "storage.migrations.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StopMigration",
@@ -11291,6 +12268,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "stop_migration",
         call_path: "storage.migrations.actions.stop",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListSubNumberOrders",
@@ -11302,6 +12280,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_sub_number_orders",
         call_path: "sub_number_orders.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateSubNumberOrderRequirementGroup",
@@ -11313,6 +12292,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_sub_number_order_requirement_group",
         call_path: "sub_number_orders.update_requirement_group",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrder",
@@ -11324,6 +12304,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sub_number_order",
         call_path: "sub_number_orders.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateSubNumberOrder",
@@ -11335,6 +12316,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_sub_number_order",
         call_path: "sub_number_orders.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CancelSubNumberOrder",
@@ -11346,6 +12328,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "cancel_sub_number_order",
         call_path: "sub_number_orders.cancel",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateSubNumberOrdersReport",
@@ -11357,6 +12340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_sub_number_orders_report",
         call_path: "sub_number_orders_report.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrdersReport",
@@ -11368,6 +12352,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_sub_number_orders_report",
         call_path: "sub_number_orders_report.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DownloadSubNumberOrdersReport",
@@ -11379,6 +12364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "download_sub_number_orders_report",
         call_path: "sub_number_orders_report.download",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindTelephonyCredentials",
@@ -11393,6 +12379,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredential",
@@ -11404,6 +12391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_telephony_credential",
         call_path: "telephony_credentials.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTelephonyCredential",
@@ -11415,6 +12403,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_telephony_credential",
         call_path: "telephony_credentials.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTelephonyCredential",
@@ -11426,6 +12415,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_telephony_credential",
         call_path: "telephony_credentials.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTelephonyCredential",
@@ -11437,6 +12427,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_telephony_credential",
         call_path: "telephony_credentials.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredentialToken",
@@ -11448,6 +12439,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_telephony_credential_token",
         call_path: "telephony_credentials.create_token",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listTermsOfServiceAgreements",
@@ -11462,6 +12454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceAgreement",
@@ -11473,6 +12466,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_terms_of_service_agreement",
         call_path: "terms_of_service.agreements.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "agreeToBrandedCallingTos",
@@ -11484,6 +12478,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "agree_to_branded_calling_tos",
         call_path: "terms_of_service.branded_calling.agree",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceInfo",
@@ -11495,6 +12490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_terms_of_service_info",
         call_path: "terms_of_service.retrieve_info",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "agreeNumberReputationTermsOfService",
@@ -11506,6 +12502,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "agree_number_reputation_terms_of_service",
         call_path: "terms_of_service.number_reputation.agree",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceStatus",
@@ -11517,6 +12514,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_terms_of_service_status",
         call_path: "terms_of_service.retrieve_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlCalls",
@@ -11531,6 +12529,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "next-uri",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "InitiateTexmlCall",
@@ -11542,6 +12541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "initiate_texml_call",
         call_path: "texml.accounts.calls.calls",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlCall",
@@ -11553,6 +12553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_call",
         call_path: "texml.accounts.calls.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlCall",
@@ -11564,6 +12565,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_texml_call",
         call_path: "texml.accounts.calls.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FetchTeXMLCallRecordings",
@@ -11575,6 +12577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "fetch_te_xml_call_recordings",
         call_path: "texml.accounts.calls.recordings_json.retrieve_recordings_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallRecording",
@@ -11586,6 +12589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_te_xml_call_recording",
         call_path: "texml.accounts.calls.recordings_json.recordings_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallRecording",
@@ -11597,6 +12601,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_te_xml_call_recording",
         call_path: "texml.accounts.calls.recordings.recording_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLSiprecSession",
@@ -11608,6 +12613,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_te_xml_siprec_session",
         call_path: "texml.accounts.calls.siprec_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLSiprecSession",
@@ -11619,6 +12625,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_te_xml_siprec_session",
         call_path: "texml.accounts.calls.siprec.siprec_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallStreaming",
@@ -11630,6 +12637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "start_te_xml_call_streaming",
         call_path: "texml.accounts.calls.streams_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallStreaming",
@@ -11641,6 +12649,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_te_xml_call_streaming",
         call_path: "texml.accounts.calls.streams.streaming_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferences",
@@ -11655,6 +12664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "next-uri",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConference",
@@ -11666,6 +12676,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_conference",
         call_path: "texml.accounts.conferences.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConference",
@@ -11677,6 +12688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_texml_conference",
         call_path: "texml.accounts.conferences.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipants",
@@ -11688,6 +12700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_conference_participants",
         call_path: "texml.accounts.conferences.participants.retrieve_participants",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DialTexmlConferenceParticipant",
@@ -11699,6 +12712,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "dial_texml_conference_participant",
         call_path: "texml.accounts.conferences.participants.participants",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipant",
@@ -11710,6 +12724,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_conference_participant",
         call_path: "texml.accounts.conferences.participants.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConferenceParticipant",
@@ -11721,6 +12736,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_texml_conference_participant",
         call_path: "texml.accounts.conferences.participants.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTexmlConferenceParticipant",
@@ -11732,6 +12748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_texml_conference_participant",
         call_path: "texml.accounts.conferences.participants.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceRecordings",
@@ -11743,6 +12760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_conference_recordings",
         call_path: "texml.accounts.conferences.retrieve_recordings",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FetchTeXMLConferenceRecordings",
@@ -11754,6 +12772,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "fetch_te_xml_conference_recordings",
         call_path: "texml.accounts.conferences.retrieve_recordings_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlQueues",
@@ -11768,6 +12787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "next-uri",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTexmlQueue",
@@ -11779,6 +12799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_texml_queue",
         call_path: "texml.accounts.queues.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlQueue",
@@ -11790,6 +12811,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_queue",
         call_path: "texml.accounts.queues.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlQueue",
@@ -11801,6 +12823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_texml_queue",
         call_path: "texml.accounts.queues.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTexmlQueue",
@@ -11812,6 +12835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_texml_queue",
         call_path: "texml.accounts.queues.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecordings",
@@ -11826,6 +12850,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "next-uri",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecording",
@@ -11837,6 +12862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_te_xml_call_recording",
         call_path: "texml.accounts.recordings.json.retrieve_recording_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLCallRecording",
@@ -11848,6 +12874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_te_xml_call_recording",
         call_path: "texml.accounts.recordings.json.delete_recording_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscriptions",
@@ -11862,6 +12889,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "next-uri",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscription",
@@ -11873,6 +12901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_te_xml_recording_transcription",
         call_path: "texml.accounts.transcriptions.json.retrieve_recording_transcription_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLRecordingTranscription",
@@ -11884,6 +12913,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_te_xml_recording_transcription",
         call_path: "texml.accounts.transcriptions.json.delete_recording_transcription_sid_json",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "InitiateTexmlAICall",
@@ -11895,6 +12925,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "initiate_texml_ai_call",
         call_path: "texml.initiate_ai_call",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTexmlSecret",
@@ -11906,6 +12937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_texml_secret",
         call_path: "texml.secrets",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindTexmlApplications",
@@ -11920,6 +12952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTexmlApplication",
@@ -11931,6 +12964,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_texml_application",
         call_path: "texml_applications.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTexmlApplication",
@@ -11942,6 +12976,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_texml_application",
         call_path: "texml_applications.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTexmlApplication",
@@ -11953,6 +12988,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_texml_application",
         call_path: "texml_applications.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTexmlApplication",
@@ -11964,6 +13000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_texml_application",
         call_path: "texml_applications.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "TextToSpeechOverWs",
@@ -11975,6 +13012,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "text_to_speech_over_ws",
         call_path: "text_to_speech.retrieve_speech",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "generateSpeech",
@@ -11986,6 +13024,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "generate_speech",
         call_path: "text_to_speech.generate_speech",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listVoices",
@@ -11997,6 +13036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_voices",
         call_path: "text_to_speech.list_voices",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfiles",
@@ -12011,6 +13051,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateTrafficPolicyProfile",
@@ -12022,6 +13063,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_traffic_policy_profile",
         call_path: "traffic_policy_profiles.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfileServices",
@@ -12036,6 +13078,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfile",
@@ -12047,6 +13090,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_traffic_policy_profile",
         call_path: "traffic_policy_profiles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteTrafficPolicyProfile",
@@ -12058,6 +13102,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_traffic_policy_profile",
         call_path: "traffic_policy_profiles.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateTrafficPolicyProfile",
@@ -12069,6 +13114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_traffic_policy_profile",
         call_path: "traffic_policy_profiles.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListUacConnections",
@@ -12083,6 +13129,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateUacConnection",
@@ -12094,6 +13141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_uac_connection",
         call_path: "uac_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveUacConnection",
@@ -12105,6 +13153,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_uac_connection",
         call_path: "uac_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteUacConnection",
@@ -12116,6 +13165,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_uac_connection",
         call_path: "uac_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateUacConnection",
@@ -12127,6 +13177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_uac_connection",
         call_path: "uac_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CheckUacConnectionRegistrationStatus",
@@ -12138,6 +13189,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "check_uac_connection_registration_status",
         call_path: "uac_connections.actions.check_registration_status",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUsageReports",
@@ -12152,6 +13204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListUsageReportsOptions",
@@ -12163,6 +13216,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_usage_reports_options",
         call_path: "usage_reports.get_options",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "FindUserAddress",
@@ -12177,6 +13231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateUserAddress",
@@ -12188,6 +13243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_user_address",
         call_path: "user_addresses.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserAddress",
@@ -12199,6 +13255,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_address",
         call_path: "user_addresses.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetUserTags",
@@ -12210,6 +13267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_user_tags",
         call_path: "user_tags.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listMobilePhoneNumbers",
@@ -12224,6 +13282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "retrieveMobilePhoneNumber",
@@ -12235,6 +13294,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_mobile_phone_number",
         call_path: "mobile_phone_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateMobilePhoneNumber",
@@ -12246,6 +13306,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_mobile_phone_number",
         call_path: "mobile_phone_numbers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listMobileVoiceConnections",
@@ -12260,6 +13321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createMobileVoiceConnection",
@@ -12271,6 +13333,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_mobile_voice_connection",
         call_path: "mobile_voice_connections.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "retrieveMobileVoiceConnection",
@@ -12282,6 +13345,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_mobile_voice_connection",
         call_path: "mobile_voice_connections.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteMobileVoiceConnection",
@@ -12293,6 +13357,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_mobile_voice_connection",
         call_path: "mobile_voice_connections.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateMobileVoiceConnection",
@@ -12304,6 +13369,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_mobile_voice_connection",
         call_path: "mobile_voice_connections.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createStoredPaymentTransaction",
@@ -12315,6 +13381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_stored_payment_transaction",
         call_path: "payment.create_stored_payment_transaction",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListWabas",
@@ -12329,6 +13396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetSingleWaba",
@@ -12340,6 +13408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_single_waba",
         call_path: "whatsapp.business_accounts.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteWaba",
@@ -12351,6 +13420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_waba",
         call_path: "whatsapp.business_accounts.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListWabaPhones",
@@ -12365,6 +13435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "InitializeWhatsappVerification",
@@ -12376,6 +13447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "initialize_whatsapp_verification",
         call_path: "whatsapp.business_accounts.phone_numbers.initialize_verification",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWabaSettings",
@@ -12387,6 +13459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_waba_settings",
         call_path: "whatsapp.business_accounts.settings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchWabaSettings",
@@ -12398,6 +13471,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_waba_settings",
         call_path: "whatsapp.business_accounts.settings.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListWhatsappTemplates",
@@ -12412,6 +13486,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostWhatsappTemplate",
@@ -12423,6 +13498,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_whatsapp_template",
         call_path: "whatsapp.templates.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "get_v2_whatsapp_phone_numbers",
@@ -12437,6 +13513,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappPhoneNumber",
@@ -12448,6 +13525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_whatsapp_phone_number",
         call_path: "whatsapp.phone_numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappCallingSettings",
@@ -12459,6 +13537,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_calling_settings",
         call_path: "whatsapp.phone_numbers.calling_settings.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchWhatsappCallingSettings",
@@ -12470,6 +13549,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_whatsapp_calling_settings",
         call_path: "whatsapp.phone_numbers.calling_settings.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappConversationWindow",
@@ -12481,6 +13561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_conversation_window",
         call_path: "whatsapp.phone_numbers.retrieve_conversation_window",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappProfile",
@@ -12492,6 +13573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_profile",
         call_path: "whatsapp.phone_numbers.profile.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchWhatsappProfile",
@@ -12503,6 +13585,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_whatsapp_profile",
         call_path: "whatsapp.phone_numbers.profile.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappProfilePhoto",
@@ -12514,6 +13597,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_profile_photo",
         call_path: "whatsapp.phone_numbers.profile.photo.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PostWhatsappProfilePhoto",
@@ -12525,6 +13609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "post_whatsapp_profile_photo",
         call_path: "whatsapp.phone_numbers.profile.photo.upload",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappProfilePhoto",
@@ -12536,6 +13621,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_whatsapp_profile_photo",
         call_path: "whatsapp.phone_numbers.profile.photo.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ResendWhatsappVerification",
@@ -12547,6 +13633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "resend_whatsapp_verification",
         call_path: "whatsapp.phone_numbers.resend_verification",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyWhatsappPhoneNumber",
@@ -12558,6 +13645,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_whatsapp_phone_number",
         call_path: "whatsapp.phone_numbers.verify",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappUserData",
@@ -12569,6 +13657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_user_data",
         call_path: "whatsapp.user_data.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchWhatsappUserData",
@@ -12580,6 +13669,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_whatsapp_user_data",
         call_path: "whatsapp.user_data.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWhatsappTemplate",
@@ -12591,6 +13681,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_whatsapp_template",
         call_path: "whatsapp_message_templates.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappTemplate",
@@ -12602,6 +13693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_whatsapp_template",
         call_path: "whatsapp_message_templates.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PatchWhatsappTemplate",
@@ -12613,6 +13705,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "patch_whatsapp_template",
         call_path: "whatsapp_message_templates.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "settleX402Payment",
@@ -12624,6 +13717,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "settle_x402_payment",
         call_path: "x402.credit_account.settle",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createX402Quote",
@@ -12635,6 +13729,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_x402_quote",
         call_path: "x402.credit_account.create_quote",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVerifications",
@@ -12646,6 +13741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_verifications",
         call_path: "verifications.by_phone_number.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeByPhoneNumber",
@@ -12657,6 +13753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_verification_code_by_phone_number",
         call_path: "verifications.by_phone_number.actions.verify",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationCall",
@@ -12668,6 +13765,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_verification_call",
         call_path: "verifications.trigger_call",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateFlashcallVerification",
@@ -12679,6 +13777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_flashcall_verification",
         call_path: "verifications.trigger_flashcall",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVerificationSms",
@@ -12690,6 +13789,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_verification_sms",
         call_path: "verifications.trigger_sms",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateWhatsappVerification",
@@ -12701,6 +13801,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_whatsapp_verification",
         call_path: "verifications.trigger_whatsapp_verification",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "RetrieveVerification",
@@ -12712,6 +13813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "retrieve_verification",
         call_path: "verifications.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeById",
@@ -12723,6 +13825,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_verification_code_by_id",
         call_path: "verifications.actions.verify",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVerifiedNumbers",
@@ -12737,6 +13840,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVerifiedNumber",
@@ -12748,6 +13852,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_verified_number",
         call_path: "verified_numbers.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVerifiedNumber",
@@ -12759,6 +13864,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_verified_number",
         call_path: "verified_numbers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteVerifiedNumber",
@@ -12770,6 +13876,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_verified_number",
         call_path: "verified_numbers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCode",
@@ -12781,6 +13888,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "verify_verification_code",
         call_path: "verified_numbers.actions.submit_verification_code",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListProfiles",
@@ -12795,6 +13903,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVerifyProfile",
@@ -12806,6 +13915,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_verify_profile",
         call_path: "verify_profiles.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListProfileMessageTemplates",
@@ -12817,6 +13927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_profile_message_templates",
         call_path: "verify_profiles.retrieve_templates",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateMessageTemplate",
@@ -12828,6 +13939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_message_template",
         call_path: "verify_profiles.create_template",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateMessageTemplate",
@@ -12839,6 +13951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_message_template",
         call_path: "verify_profiles.update_template",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVerifyProfile",
@@ -12850,6 +13963,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_verify_profile",
         call_path: "verify_profiles.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteProfile",
@@ -12861,6 +13975,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_profile",
         call_path: "verify_profiles.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateVerifyProfile",
@@ -12872,6 +13987,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_verify_profile",
         call_path: "verify_profiles.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnects",
@@ -12886,6 +14002,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateVirtualCrossConnect",
@@ -12897,6 +14014,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_virtual_cross_connect",
         call_path: "virtual_cross_connects.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVirtualCrossConnect",
@@ -12908,6 +14026,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_virtual_cross_connect",
         call_path: "virtual_cross_connects.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteVirtualCrossConnect",
@@ -12919,6 +14038,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_virtual_cross_connect",
         call_path: "virtual_cross_connects.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateVirtualCrossConnect",
@@ -12930,6 +14050,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_virtual_cross_connect",
         call_path: "virtual_cross_connects.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnectCoverage",
@@ -12944,6 +14065,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listVoiceClones",
@@ -12958,6 +14080,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createVoiceClone",
@@ -12969,6 +14092,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_voice_clone",
         call_path: "voice_clones.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createVoiceCloneFromUpload",
@@ -12980,6 +14104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_voice_clone_from_upload",
         call_path: "voice_clones.create_from_upload",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteVoiceClone",
@@ -12991,6 +14116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_voice_clone",
         call_path: "voice_clones.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateVoiceClone",
@@ -13002,6 +14128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_voice_clone",
         call_path: "voice_clones.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getVoiceCloneSample",
@@ -13013,6 +14140,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_voice_clone_sample",
         call_path: "voice_clones.download_sample",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "listVoiceDesigns",
@@ -13027,6 +14155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "createVoiceDesign",
@@ -13038,6 +14167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_voice_design",
         call_path: "voice_designs.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getVoiceDesign",
@@ -13049,6 +14179,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_voice_design",
         call_path: "voice_designs.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteVoiceDesign",
@@ -13060,6 +14191,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_voice_design",
         call_path: "voice_designs.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "updateVoiceDesign",
@@ -13071,6 +14203,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_voice_design",
         call_path: "voice_designs.rename",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "getVoiceDesignSample",
@@ -13082,6 +14215,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_voice_design_sample",
         call_path: "voice_designs.download_sample",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "deleteVoiceDesignVersion",
@@ -13093,6 +14227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_voice_design_version",
         call_path: "voice_designs.delete_version",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListVoiceSdkCallReports",
@@ -13107,6 +14242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetVoiceSdkCallReport",
@@ -13118,6 +14254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_voice_sdk_call_report",
         call_path: "voice_sdk_call_reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWebhookDeliveries",
@@ -13132,6 +14269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWebhookDelivery",
@@ -13143,6 +14281,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_webhook_delivery",
         call_path: "webhook_deliveries.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListWireguardInterfaces",
@@ -13157,6 +14296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateWireguardInterface",
@@ -13168,6 +14308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_wireguard_interface",
         call_path: "wireguard_interfaces.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWireguardInterface",
@@ -13179,6 +14320,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_wireguard_interface",
         call_path: "wireguard_interfaces.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWireguardInterface",
@@ -13190,6 +14332,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_wireguard_interface",
         call_path: "wireguard_interfaces.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListWireguardPeers",
@@ -13204,6 +14347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateWireguardPeer",
@@ -13215,6 +14359,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_wireguard_peer",
         call_path: "wireguard_peers.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWireguardPeer",
@@ -13226,6 +14371,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_wireguard_peer",
         call_path: "wireguard_peers.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWireguardPeer",
@@ -13237,6 +14383,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_wireguard_peer",
         call_path: "wireguard_peers.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateWireguardPeer",
@@ -13248,6 +14395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_wireguard_peer",
         call_path: "wireguard_peers.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWireguardPeerConfig",
@@ -13259,6 +14407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_wireguard_peer_config",
         call_path: "wireguard_peers.retrieve_config",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWdrReports",
@@ -13273,6 +14422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateWdrReport",
@@ -13284,6 +14434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_wdr_report",
         call_path: "wireless.detail_records_reports.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWdrReport",
@@ -13295,6 +14446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_wdr_report",
         call_path: "wireless.detail_records_reports.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWdrReport",
@@ -13306,6 +14458,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_wdr_report",
         call_path: "wireless.detail_records_reports.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "WirelessRegionsGetAll",
@@ -13317,6 +14470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "wireless_regions_get_all",
         call_path: "wireless.retrieve_regions",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "WirelessBlocklistsGetAll",
@@ -13328,6 +14482,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "wireless_blocklists_get_all",
         call_path: "wireless_blocklist_values.list",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWirelessBlocklistsGateways",
@@ -13342,6 +14497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             method: "items",
             style: "page-number",
         }),
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateWirelessBlocklist",
@@ -13353,6 +14509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_wireless_blocklist",
         call_path: "wireless_blocklists.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetWirelessBlocklist",
@@ -13364,6 +14521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_wireless_blocklist",
         call_path: "wireless_blocklists.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteWirelessBlocklist",
@@ -13375,6 +14533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_wireless_blocklist",
         call_path: "wireless_blocklists.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "UpdateWirelessBlocklist",
@@ -13386,6 +14545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "update_wireless_blocklist",
         call_path: "wireless_blocklists.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListBuckets",
@@ -13397,6 +14557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_buckets",
         call_path: "storage.list_buckets",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "ListObjects",
@@ -13408,6 +14569,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "list_objects",
         call_path: "storage.buckets.list_objects",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "CreateBucket",
@@ -13419,6 +14581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "create_bucket",
         call_path: "storage.buckets.create",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteObjects",
@@ -13430,6 +14593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_objects",
         call_path: "storage.buckets.delete_objects",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteBucket",
@@ -13441,6 +14605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_bucket",
         call_path: "storage.buckets.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "HeadBucket",
@@ -13452,6 +14617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "head_bucket",
         call_path: "storage.buckets.head",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "GetObject",
@@ -13463,6 +14629,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "get_object",
         call_path: "storage.buckets.objects.retrieve",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "PutObject",
@@ -13474,6 +14641,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "put_object",
         call_path: "storage.buckets.objects.update",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "DeleteObject",
@@ -13485,6 +14653,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "delete_object",
         call_path: "storage.buckets.objects.delete",
         item_stream: None,
+        dedup_key: None,
     },
     OperationInfo {
         operation_id: "HeadObject",
@@ -13496,5 +14665,6 @@ pub static OPERATIONS: &[OperationInfo] = &[
         rust_method: "head_object",
         call_path: "storage.buckets.objects.head",
         item_stream: None,
+        dedup_key: None,
     },
 ];

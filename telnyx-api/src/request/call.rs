@@ -15,7 +15,9 @@ use super::http::build_http;
 use super::{trace, with_decoding, Body, ByteStream, Decoder, RawResponse, Request, Response};
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
-use crate::retry::{is_retryable_status, retry_after, retry_after_too_long, RetryPolicy};
+use crate::retry::{
+    is_not_carried_out, is_retryable_status, may_be_carried_out, retry_after, retry_after_too_long, RetryPolicy,
+};
 
 /// A call to one operation, ready to send. Await it for the decoded body, or call
 /// [`with_response`](Self::with_response) for status and headers too. Per-call settings
@@ -134,6 +136,16 @@ impl<T, I> ApiCall<T, I> {
     pub fn max_retries(mut self, n: u32) -> Self {
         let mut policy = self.retry.unwrap_or_else(|| self.client.inner.retry.clone());
         policy.max_retries = n;
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Retry this call after failures that leave open whether the service carried it out
+    /// even though it has no dedup key (a `POST` or `PATCH`; see [`crate::retry`]): for a call
+    /// whose repeat is harmless to you, or which you check for yourself.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        let mut policy = self.retry.unwrap_or_else(|| self.client.inner.retry.clone());
+        policy.retry_non_idempotent = true;
         self.retry = Some(policy);
         self
     }
@@ -312,15 +324,31 @@ async fn execute_inner(
         once = RetryPolicy { max_retries: 0, ..policy.clone() };
         policy = &once;
     }
+    // The dedup key, once per call: every retry sends the same one.
+    let keyed = request.with_dedup_key();
+    let request = keyed.as_ref().unwrap_or(request);
+    // A repeat of it cannot have a second effect (or the caller accepts that it may).
+    let idempotent = request.is_idempotent();
+    let repeatable = idempotent || policy.retry_non_idempotent;
     let timeout = timeout.unwrap_or(inner.timeout);
     let url = match request.server {
         Some(server) => request.url(&client.server_base(server))?,
         None => request.url(&inner.base_url)?,
     };
     let mut attempt: u32 = 0;
+    // A kept-alive connection found closed is retried once, outside the policy's count.
+    let mut stale_retried = false;
+    let replayable = !matches!(request.body, Body::Stream { .. });
     loop {
         span.attempt(attempt);
         let result = attempt_once(client, request, url.clone(), timeout, stream).await;
+        if let Err(Error::Transport { source, .. }) = &result {
+            if !stale_retried && replayable && closed_before_response(source) {
+                stale_retried = true;
+                span.retrying(attempt, Duration::ZERO, &result);
+                continue;
+            }
+        }
         let retry_delay = match &result {
             Ok(reply) => {
                 span.status(reply.status);
@@ -329,17 +357,20 @@ async fn execute_inner(
                 } else {
                     // A server that asks to wait longer than the cap gets the error back now.
                     let too_long = retry_after_too_long(&reply.headers);
+                    let retryable =
+                        if repeatable { is_retryable_status(reply.status) } else { is_not_carried_out(reply.status) };
                     match should_retry_header(&reply.headers) {
                         Some(true) if !too_long => Some(retry_after(&reply.headers)),
-                        None if !too_long && is_retryable_status(reply.status) => Some(retry_after(&reply.headers)),
+                        None if !too_long && retryable => Some(retry_after(&reply.headers)),
                         _ => None,
                     }
                 }
             }
-            Err(Error::Timeout { .. }) => Some(None),
-            Err(Error::Transport { source, .. })
-                if source.is_connect() || source.is_request() || source.is_timeout() =>
-            {
+            // Nothing was sent: always safe.
+            Err(Error::Transport { source, .. }) if source.is_connect() => Some(None),
+            // Sent, perhaps carried out.
+            Err(Error::Timeout { .. }) if repeatable => Some(None),
+            Err(Error::Transport { source, .. }) if repeatable && (source.is_request() || source.is_timeout()) => {
                 Some(None)
             }
             Err(_) => None,
@@ -355,7 +386,13 @@ async fn execute_inner(
                 }
             }
             _ => {
-                let reply = result?;
+                let reply = match result {
+                    Ok(reply) => reply,
+                    Err(e) if !idempotent && sent(&e) => {
+                        return Err(Error::MaybeCarriedOut { operation: op, source: Box::new(e) })
+                    }
+                    Err(e) => return Err(e),
+                };
                 if reply.status.is_success() {
                     return Ok(reply);
                 }
@@ -370,10 +407,43 @@ async fn execute_inner(
                     body = crate::error::redact_bytes(body, key, reply.truncated);
                     crate::error::redact_headers(&mut headers, key);
                 }
-                let error = ApiError::new(op, reply.status, headers, body).truncated(reply.truncated);
-                return Err(Error::Api(Box::new(error)));
+                let status = reply.status;
+                let error = Error::Api(Box::new(ApiError::new(op, status, headers, body).truncated(reply.truncated)));
+                if !idempotent && may_be_carried_out(status) {
+                    return Err(Error::MaybeCarriedOut { operation: op, source: Box::new(error) });
+                }
+                return Err(error);
             }
         }
+    }
+}
+
+/// Whether the connection was closed cleanly before any byte of the response arrived: the
+/// signature of a kept-alive connection the server closed while it sat idle in the pool, found
+/// closed only once the next request went out on it (hyper's `IncompleteMessage`). The server
+/// closed it before reading the request, so sending it again on a new connection repeats
+/// nothing. (A connection the pool sees closed in time is never used, and a request hyper could
+/// not start writing is sent again by hyper itself.) A server that reads a request, carries it
+/// out and then closes the connection without a byte of answer would look the same; servers
+/// and proxies answer such failures with 502 or 504, or reset the connection.
+fn closed_before_response(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message();
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether an attempt that failed with `e` may have reached the service: anything but a
+/// connection that could not be made (or a request the client refused to build).
+fn sent(e: &Error) -> bool {
+    match e {
+        Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+        Error::Timeout { .. } => true,
+        _ => false,
     }
 }
 

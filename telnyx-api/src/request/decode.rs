@@ -58,6 +58,16 @@ impl<T> Response<T> {
         self.headers.get("x-request-id").and_then(|v| v.to_str().ok())
     }
 
+    /// Whether the service replayed an earlier call with the same `Idempotency-Key` instead of
+    /// carrying this one out (`Idempotent-Replayed: true`): the stored response of the first
+    /// attempt, after a retry of a call that had in fact succeeded. See [`crate::retry`].
+    pub fn replayed(&self) -> bool {
+        self.headers
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
     /// The decoded body.
     pub fn into_data(self) -> T {
         self.data

@@ -69,6 +69,9 @@ pub struct SseStream<T> {
     done: bool,
     /// The largest event accepted, in bytes.
     max_event: usize,
+    /// The API key, taken out of the errors the stream's events make (a server that echoes
+    /// the `Authorization` header in an error event must not put the key into an error).
+    secret: Option<String>,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -100,8 +103,11 @@ impl<T: DeserializeOwned> SseStream<T> {
         request.accept("text/event-stream");
         let body = ApiCall::new(client, request, decode_empty).into_byte_stream().await?;
         let (status, headers) = (body.status(), body.headers().clone());
-        Ok(SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout)
-            .max_event_size(client.inner.max_sse_event))
+        let mut stream =
+            SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout)
+                .max_event_size(client.inner.max_sse_event);
+        stream.secret = client.inner.api_key.clone();
+        Ok(stream)
     }
 
     /// Stream the events of a response whose status the caller already checked.
@@ -167,6 +173,7 @@ impl<T: DeserializeOwned> SseStream<T> {
             events: 0,
             done: false,
             max_event: DEFAULT_MAX_EVENT_SIZE,
+            secret: None,
             _item: PhantomData,
         }
     }
@@ -257,8 +264,17 @@ impl<T> SseStream<T> {
 }
 
 impl<T: DeserializeOwned> SseStream<T> {
-    /// Turn one framed event into an item, or `None` to skip it / after `[DONE]`.
+    /// Turn one framed event into an item, or `None` to skip it / after `[DONE]`; an error
+    /// without the API key in it.
     fn item(&mut self, event: Event) -> Option<Result<T>> {
+        let item = self.item_unredacted(event)?;
+        Some(match (item, &self.secret) {
+            (Err(e), Some(secret)) => Err(e.redact(secret)),
+            (item, _) => item,
+        })
+    }
+
+    fn item_unredacted(&mut self, event: Event) -> Option<Result<T>> {
         self.events += 1;
         let data = event.data.as_str();
         if data.trim() == "[DONE]" {

@@ -176,7 +176,12 @@ impl Drop for Server {
 impl Server {
     /// Start a server whose responder gets the 0-based index of each request.
     pub async fn start(responder: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        Server::start_at(0, responder).await
+    }
+
+    /// [`Server::start`] on a given port of 127.0.0.1 (0: any free one).
+    pub async fn start_at(port: u16, responder: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));

@@ -55,7 +55,13 @@ async fn retry_then_success() {
 #[tokio::test]
 async fn backoff_doubles_up_to_the_cap() {
     let server = Server::always(Reply::status(500)).await;
-    let policy = RetryPolicy { max_retries: 6, initial_delay: ms(100), max_delay: ms(1000), jitter: 0.0 };
+    let policy = RetryPolicy {
+        max_retries: 6,
+        initial_delay: ms(100),
+        max_delay: ms(1000),
+        jitter: 0.0,
+        ..RetryPolicy::default()
+    };
     let (client, sleeps) = client_with_sleeps(&server, policy);
     call(&client, get("/r")).await.unwrap_err();
     assert_eq!(server.count(), 7);
@@ -140,7 +146,8 @@ async fn per_call_and_client_level_retry_settings() {
     assert_eq!(server.count(), 1);
     call(&client, get("/r")).max_retries(4).await.unwrap_err();
     assert_eq!(server.count(), 1 + 5);
-    let policy = RetryPolicy { max_retries: 1, initial_delay: ms(7), max_delay: ms(7), jitter: 0.0 };
+    let policy =
+        RetryPolicy { max_retries: 1, initial_delay: ms(7), max_delay: ms(7), jitter: 0.0, ..RetryPolicy::default() };
     call(&client, get("/r")).retry_policy(policy).await.unwrap_err();
     assert_eq!(server.count(), 6 + 2);
     assert_eq!(sleeps.taken(), [ms(500), ms(1000), ms(2000), ms(4000), ms(7)]);
@@ -182,10 +189,18 @@ async fn dropped_connections_are_retried() {
     let (client, sleeps) = client_with_sleeps(&server, exact_policy());
     let err = call(&client, get("/r")).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(server.count(), 3);
+    // A connection closed before any byte of the response (what a kept-alive connection the
+    // server had closed looks like) is tried again at once, once per call, then the policy's
+    // two retries follow with their backoff.
+    assert_eq!(server.count(), 4);
     assert_eq!(sleeps.taken().len(), 2);
 
     let server = Server::sequence(vec![Reply::Close, Reply::json(200, json!({"ok": 1}))]).await;
+    let (client, sleeps) = client_with_sleeps(&server, RetryPolicy { max_retries: 0, ..exact_policy() });
+    assert_eq!(call(&client, get("/r")).await.unwrap(), json!({"ok": 1}), "even with max_retries(0)");
+    assert!(sleeps.taken().is_empty());
+
+    let server = Server::sequence(vec![Reply::Reset, Reply::json(200, json!({"ok": 1}))]).await;
     let (client, _) = client_with_sleeps(&server, exact_policy());
     assert_eq!(call(&client, get("/r")).await.unwrap(), json!({"ok": 1}));
 }

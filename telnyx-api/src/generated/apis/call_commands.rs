@@ -34,12 +34,13 @@ impl crate::resources::Calls<'_> {
         from: impl Into<String>,
         to: impl Into<types::CallRequestTo>,
     ) -> ApiCall<types::DialCallResponse, types::CallRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "DialCall",
             "/calls",
             "/calls".to_owned(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CallRequest::new(connection_id, from, to),
@@ -68,7 +69,7 @@ impl crate::resources::CallsActions<'_> {
         types::CallAddMessagesToAiAssistantResponse,
         types::AiAssistantAddMessagesRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallAddMessagesToAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_add_messages",
@@ -79,6 +80,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::AiAssistantAddMessagesRequest::default(),
@@ -104,7 +106,7 @@ impl crate::resources::CallsActions<'_> {
         conversation_id: impl Into<String>,
         participant: impl Into<types::AiAssistantJoinParticipant>,
     ) -> ApiCall<types::CallJoinAiAssistantResponse, types::AiAssistantJoinRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallJoinAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_join",
@@ -115,6 +117,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::AiAssistantJoinRequest::new(conversation_id, participant),
@@ -143,7 +146,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::CallStartAiAssistantResponse, types::AiAssistantStartRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallStartAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_start",
@@ -154,6 +157,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::AiAssistantStartRequest::default(),
@@ -177,7 +181,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::CallStopAiAssistantResponse, types::AiAssistantStopRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallStopAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_stop",
@@ -188,6 +192,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::AiAssistantStopRequest::default(),
@@ -221,13 +226,14 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::AnswerCallResponse, types::AnswerRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "AnswerCall",
             "/calls/{call_control_id}/actions/answer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/answer"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::AnswerRequest::default(),
@@ -257,13 +263,14 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         call_control_id_member: impl Into<String>,
     ) -> ApiCall<types::BridgeCallResponse, types::BridgeRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "BridgeCall",
             "/calls/{call_control_id}/actions/bridge",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/bridge"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::BridgeRequest::new(call_control_id_member),
@@ -329,7 +336,7 @@ impl crate::resources::CallsActions<'_> {
         types::CallStartConversationRelayResponse,
         types::ConversationRelayStartRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallStartConversationRelay",
             "/calls/{call_control_id}/actions/conversation_relay_start",
@@ -340,6 +347,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ConversationRelayStartRequest::default(),
@@ -366,7 +374,7 @@ impl crate::resources::CallsActions<'_> {
         types::CallStopConversationRelayResponse,
         types::ConversationRelayStopRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CallStopConversationRelay",
             "/calls/{call_control_id}/actions/conversation_relay_stop",
@@ -377,6 +385,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ConversationRelayStopRequest::default(),
@@ -401,13 +410,14 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         queue_name: impl Into<String>,
     ) -> ApiCall<types::EnqueueCallResponse, types::EnqueueRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "EnqueueCall",
             "/calls/{call_control_id}/actions/enqueue",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/enqueue"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::EnqueueRequest::new(queue_name),
@@ -439,7 +449,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StartCallForkResponse, types::StartForkingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallFork",
             "/calls/{call_control_id}/actions/fork_start",
@@ -450,6 +460,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StartForkingRequest::default(),
@@ -477,7 +488,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallForkResponse, types::StopForkingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallFork",
             "/calls/{call_control_id}/actions/fork_stop",
@@ -488,6 +499,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopForkingRequest::default(),
@@ -518,13 +530,14 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::GatherCallResponse, types::GatherRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "GatherCall",
             "/calls/{call_control_id}/actions/gather",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/gather"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::GatherRequest::default(),
@@ -552,7 +565,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallGatherResponse, types::StopGatherRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallGather",
             "/calls/{call_control_id}/actions/gather_stop",
@@ -563,6 +576,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopGatherRequest::default(),
@@ -596,7 +610,7 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> ApiCall<types::CallGatherUsingAiResponse, types::GatherUsingAiRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "callGatherUsingAI",
             "/calls/{call_control_id}/actions/gather_using_ai",
@@ -607,6 +621,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::GatherUsingAiRequest::new(parameters),
@@ -639,7 +654,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::GatherUsingAudioResponse, types::GatherUsingAudioRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "GatherUsingAudio",
             "/calls/{call_control_id}/actions/gather_using_audio",
@@ -650,6 +665,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::GatherUsingAudioRequest::default(),
@@ -682,7 +698,7 @@ impl crate::resources::CallsActions<'_> {
         payload: impl Into<String>,
         voice: impl Into<String>,
     ) -> ApiCall<types::GatherUsingSpeakResponse, types::GatherUsingSpeakRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "GatherUsingSpeak",
             "/calls/{call_control_id}/actions/gather_using_speak",
@@ -693,6 +709,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::GatherUsingSpeakRequest::new(payload, voice),
@@ -721,13 +738,14 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::HangupCallResponse, types::HangupRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "HangupCall",
             "/calls/{call_control_id}/actions/hangup",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/hangup"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::HangupRequest::default(),
@@ -751,7 +769,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::LeaveQueueResponse, types::LeaveQueueRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "LeaveQueue",
             "/calls/{call_control_id}/actions/leave_queue",
@@ -762,6 +780,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::LeaveQueueRequest::default(),
@@ -796,7 +815,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StartCallPlaybackResponse, types::PlayAudioUrlRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallPlayback",
             "/calls/{call_control_id}/actions/playback_start",
@@ -807,6 +826,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::PlayAudioUrlRequest::default(),
@@ -834,7 +854,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallPlaybackResponse, types::PlaybackStopRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallPlayback",
             "/calls/{call_control_id}/actions/playback_stop",
@@ -845,6 +865,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::PlaybackStopRequest::default(),
@@ -872,7 +893,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::PauseCallRecordingResponse, types::PauseRecordingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "PauseCallRecording",
             "/calls/{call_control_id}/actions/record_pause",
@@ -883,6 +904,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::PauseRecordingRequest::default(),
@@ -910,7 +932,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::ResumeCallRecordingResponse, types::ResumeRecordingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "ResumeCallRecording",
             "/calls/{call_control_id}/actions/record_resume",
@@ -921,6 +943,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ResumeRecordingRequest::default(),
@@ -952,7 +975,7 @@ impl crate::resources::CallsActions<'_> {
         channels: impl Into<types::StartRecordingRequestChannels>,
         format: impl Into<types::StartRecordingRequestFormat>,
     ) -> ApiCall<types::StartCallRecordResponse, types::StartRecordingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallRecord",
             "/calls/{call_control_id}/actions/record_start",
@@ -963,6 +986,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StartRecordingRequest::new(channels, format),
@@ -990,7 +1014,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallRecordingResponse, types::StopRecordingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallRecording",
             "/calls/{call_control_id}/actions/record_stop",
@@ -1001,6 +1025,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopRecordingRequest::default(),
@@ -1031,13 +1056,14 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         sip_address: impl Into<String>,
     ) -> ApiCall<types::ReferCallResponse, types::ReferRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "ReferCall",
             "/calls/{call_control_id}/actions/refer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/refer"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ReferRequest::new(sip_address),
@@ -1066,13 +1092,14 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         cause: impl Into<types::RejectRequestCause>,
     ) -> ApiCall<types::RejectCallResponse, types::RejectRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "RejectCall",
             "/calls/{call_control_id}/actions/reject",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/reject"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::RejectRequest::new(cause),
@@ -1101,7 +1128,7 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         digits: impl Into<String>,
     ) -> ApiCall<types::SendDtmfResponse, types::SendDtmfRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "SendDTMF",
             "/calls/{call_control_id}/actions/send_dtmf",
@@ -1112,6 +1139,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::SendDtmfRequest::new(digits),
@@ -1141,7 +1169,7 @@ impl crate::resources::CallsActions<'_> {
         body: impl Into<String>,
         content_type: impl Into<String>,
     ) -> ApiCall<types::SendSipInfoResponse, types::SendSipInfoRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "SendSIPInfo",
             "/calls/{call_control_id}/actions/send_sip_info",
@@ -1152,6 +1180,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::SendSipInfoRequest::new(body, content_type),
@@ -1219,7 +1248,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopSiprecSessionResponse, types::StopSiprecRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopSiprecSession",
             "/calls/{call_control_id}/actions/siprec_stop",
@@ -1230,6 +1259,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopSiprecRequest::default(),
@@ -1260,13 +1290,14 @@ impl crate::resources::CallsActions<'_> {
         payload: impl Into<String>,
         voice: impl Into<String>,
     ) -> ApiCall<types::SpeakCallResponse, types::SpeakRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "SpeakCall",
             "/calls/{call_control_id}/actions/speak",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/speak"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::SpeakRequest::new(payload, voice),
@@ -1292,7 +1323,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StartCallStreamingResponse, types::StartStreamingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallStreaming",
             "/calls/{call_control_id}/actions/streaming_start",
@@ -1303,6 +1334,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StartStreamingRequest::default(),
@@ -1330,7 +1362,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallStreamingResponse, types::StopStreamingRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallStreaming",
             "/calls/{call_control_id}/actions/streaming_stop",
@@ -1341,6 +1373,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopStreamingRequest::default(),
@@ -1362,7 +1395,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::NoiseSuppressionStartResponse, types::NoiseSuppressionStart> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStart",
             "/calls/{call_control_id}/actions/suppression_start",
@@ -1373,6 +1406,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::NoiseSuppressionStart::default(),
@@ -1394,7 +1428,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::NoiseSuppressionStopResponse, types::NoiseSuppressionStop> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStop",
             "/calls/{call_control_id}/actions/suppression_stop",
@@ -1405,6 +1439,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::NoiseSuppressionStop::default(),
@@ -1473,7 +1508,7 @@ impl crate::resources::CallsActions<'_> {
         types::StartCallTranscriptionResponse,
         types::TranscriptionStartRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartCallTranscription",
             "/calls/{call_control_id}/actions/transcription_start",
@@ -1484,6 +1519,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::TranscriptionStartRequest::default(),
@@ -1507,7 +1543,7 @@ impl crate::resources::CallsActions<'_> {
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::StopCallTranscriptionResponse, types::TranscriptionStopRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopCallTranscription",
             "/calls/{call_control_id}/actions/transcription_stop",
@@ -1518,6 +1554,7 @@ impl crate::resources::CallsActions<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::TranscriptionStopRequest::default(),
@@ -1552,13 +1589,14 @@ impl crate::resources::CallsActions<'_> {
         call_control_id: &str,
         to: impl Into<String>,
     ) -> ApiCall<types::TransferCallResponse, types::TransferCallRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "TransferCall",
             "/calls/{call_control_id}/actions/transfer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/transfer"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::TransferCallRequest::new(to),

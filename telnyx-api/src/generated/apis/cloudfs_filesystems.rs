@@ -178,6 +178,7 @@ impl crate::resources::StorageCloudfs<'_> {
             "/storage/cloudfs".to_owned(),
         );
         request.header("Idempotency-Key", &idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateCloudfsFilesystemRequest::new(name, region),
@@ -289,6 +290,7 @@ impl crate::resources::StorageCloudfsActions<'_> {
                 .concat(),
         );
         request.header("Idempotency-Key", &idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -153,12 +153,13 @@ impl crate::resources::Conferences<'_> {
         call_control_id: impl Into<String>,
         name: impl Into<String>,
     ) -> ApiCall<types::CreateConferenceResponse, types::CreateConferenceRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "CreateConference",
             "/conferences",
             "/conferences".to_owned(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateConferenceRequest::new(call_control_id, name),
@@ -317,12 +318,13 @@ impl crate::resources::ConferencesActions<'_> {
         &self,
         id: &str,
     ) -> ApiCall<types::EndConferenceResponse, types::EndConferenceRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "EndConference",
             "/conferences/{id}/actions/end",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/end"].concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::EndConferenceRequest::default(),
@@ -422,12 +424,13 @@ impl crate::resources::ConferencesActions<'_> {
         id: &str,
         call_control_id: impl Into<String>,
     ) -> ApiCall<types::JoinConferenceResponse, types::JoinConferenceRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "JoinConference",
             "/conferences/{id}/actions/join",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/join"].concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::JoinConferenceRequest::new(call_control_id),
@@ -456,12 +459,13 @@ impl crate::resources::ConferencesActions<'_> {
         id: &str,
         call_control_id: impl Into<String>,
     ) -> ApiCall<types::LeaveConferenceResponse, types::LeaveConferenceRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "LeaveConference",
             "/conferences/{id}/actions/leave",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/leave"].concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::LeaveConferenceRequest::new(call_control_id),
@@ -549,13 +553,14 @@ impl crate::resources::ConferencesActions<'_> {
         types::PauseConferenceRecordingResponse,
         types::PauseConferenceRecordingRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "PauseConferenceRecording",
             "/conferences/{id}/actions/record_pause",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/record_pause"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::PauseConferenceRecordingRequest::default(),
@@ -582,13 +587,14 @@ impl crate::resources::ConferencesActions<'_> {
         types::ResumeConferenceRecordingResponse,
         types::ResumeConferenceRecordingRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "ResumeConferenceRecording",
             "/conferences/{id}/actions/record_resume",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/record_resume"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ResumeConferenceRecordingRequest::default(),
@@ -620,13 +626,14 @@ impl crate::resources::ConferencesActions<'_> {
         types::StartConferenceRecordingResponse,
         types::StartConferenceRecordingRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StartConferenceRecording",
             "/conferences/{id}/actions/record_start",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/record_start"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StartConferenceRecordingRequest::new(format),
@@ -657,13 +664,14 @@ impl crate::resources::ConferencesActions<'_> {
         types::StopConferenceRecordingResponse,
         types::StopRecordingConferenceRequest,
     > {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "StopConferenceRecording",
             "/conferences/{id}/actions/record_stop",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/record_stop"]
                 .concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::StopRecordingConferenceRequest::default(),
@@ -720,12 +728,13 @@ impl crate::resources::ConferencesActions<'_> {
         payload: impl Into<String>,
         voice: impl Into<String>,
     ) -> ApiCall<types::SpeakTextToConferenceResponse, types::ConferenceSpeakRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "SpeakTextToConference",
             "/conferences/{id}/actions/speak",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/speak"].concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::ConferenceSpeakRequest::new(payload, voice),
@@ -845,12 +854,13 @@ impl crate::resources::ConferencesActions<'_> {
         call_control_id: impl Into<String>,
         supervisor_role: impl Into<types::UpdateConferenceRequestSupervisorRole>,
     ) -> ApiCall<types::UpdateConferenceResponse, types::UpdateConferenceRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "UpdateConference",
             "/conferences/{id}/actions/update",
             ["/conferences/", &crate::request::path_arg(&id), "/actions/update"].concat(),
         );
+        request.dedup_member("command_id");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::UpdateConferenceRequest::new(call_control_id, supervisor_role),

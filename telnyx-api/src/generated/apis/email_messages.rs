@@ -141,6 +141,7 @@ impl crate::resources::EmailMessages<'_> {
             "/email_messages".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEmailRequest::new(from, to),
@@ -169,6 +170,7 @@ impl crate::resources::EmailMessages<'_> {
             "/email_messages/batch".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEmailBatchRequest::new(messages),

@@ -95,6 +95,7 @@ impl crate::resources::EmailTemplates<'_> {
             "/email_templates".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEmailTemplateRequest::new(name),

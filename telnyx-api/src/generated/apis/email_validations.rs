@@ -43,6 +43,7 @@ impl crate::resources::EmailValidations<'_> {
             "/email_validations".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEmailValidationRequest::new(email),
@@ -76,6 +77,7 @@ impl crate::resources::EmailValidationsBatch<'_> {
             "/email_validations/batch".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
+        request.dedup_header("Idempotency-Key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEmailValidationBatchRequest::new(emails),

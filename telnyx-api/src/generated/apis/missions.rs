@@ -962,7 +962,7 @@ impl crate::resources::AiMissionsRunsEvents<'_> {
         summary: impl Into<String>,
         type_: impl Into<types::EventType>,
     ) -> ApiCall<types::EventResponse, types::CreateEventRequest> {
-        let request = Request::new(
+        let mut request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs_run_id_events",
             "/ai/missions/{mission_id}/runs/{run_id}/events",
@@ -975,6 +975,7 @@ impl crate::resources::AiMissionsRunsEvents<'_> {
             ]
                 .concat(),
         );
+        request.dedup_member("idempotency_key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateEventRequest::new(summary, type_),

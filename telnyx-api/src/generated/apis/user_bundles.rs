@@ -189,6 +189,7 @@ impl crate::resources::BundlePricingUserBundles<'_> {
             "/bundle_pricing/user_bundles/bulk".to_owned(),
         );
         request.header("authorization_bearer", &params.authorization_bearer);
+        request.dedup_member("idempotency_key");
         ApiCall::new(self.client, request, crate::request::decode_json)
             .with_input(
                 types::CreateUserBundlesBulkRequest::default(),
