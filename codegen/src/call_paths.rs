@@ -354,7 +354,8 @@ pub fn agreement(ops: &[Endpoint<'_>], names: &Names) -> Agreement {
 
 /// Names the client's own methods take (hand-written in `telnyx-api/src/client.rs`): an
 /// operation or resource of the client itself may not take one.
-pub const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "server_base", "base_url", "retry_policy"];
+pub const CLIENT_METHODS: &[&str] =
+    &["new", "builder", "from_env", "server_base", "base_url", "retry_policy", "get", "post", "put", "patch", "delete"];
 
 /// Give every operation of `ir` its call path ([`ir::Operation::call_resources`],
 /// [`ir::Operation::call_method`]): [`assign`], then the names the runtime uses itself. A method

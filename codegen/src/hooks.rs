@@ -43,6 +43,13 @@ pub const HOOKS: &[Hook] = &[
         doc: "the typed and streaming chat completion methods of `crate::chat::openai`",
     },
     Hook {
+        macro_name: "openai_responses_api",
+        method: "POST",
+        path: "/ai/openai/responses",
+        reserved: &["create_response_stream", "create_response_text_stream"],
+        doc: "the typed event stream of the OpenAI Responses API of `crate::responses`",
+    },
+    Hook {
         macro_name: "anthropic_messages_api",
         method: "POST",
         path: "/ai/anthropic/v1/messages",

@@ -32,6 +32,9 @@ pub struct Ir {
     pub servers: Vec<Server>,
     /// How each type sent or received as XML is written, from the spec's `xml` objects.
     pub xml_docs: Vec<XmlDocDef>,
+    /// Where an OAuth 2.0 client-credentials token is asked for: the `tokenUrl` of the
+    /// document's first `oauth2` security scheme with a `clientCredentials` flow.
+    pub oauth_token_url: Option<String>,
 }
 
 /// The XML form of a named type (a request body or response of an XML content type).

@@ -78,6 +78,19 @@ pub fn lower_with_webhooks(
         warnings,
         servers,
         xml_docs,
+        oauth_token_url: oauth_token_url(api),
+    })
+}
+
+/// The token URL of the document's first OAuth 2.0 scheme with a client-credentials flow
+/// (`components.securitySchemes.*.flows.clientCredentials.tokenUrl`), in the order the document
+/// lists its schemes.
+fn oauth_token_url(api: &OpenAPI) -> Option<String> {
+    api.components.as_ref()?.security_schemes.values().find_map(|s| match s {
+        ReferenceOr::Item(openapiv3::SecurityScheme::OAuth2 { flows, .. }) => {
+            flows.client_credentials.as_ref().map(|f| f.token_url.clone())
+        }
+        _ => None,
     })
 }
 

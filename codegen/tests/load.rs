@@ -681,3 +681,23 @@ fn all_of_with_a_one_of_part_is_a_union_of_merged_structs() {
     let types: Vec<&TypeRef> = channel.variants.iter().map(|v| &v.ty).collect();
     assert_eq!(types, [&TypeRef::Named("EmailChannel".into()), &TypeRef::Named("SmsChannel".into())]);
 }
+
+/// The OAuth 2.0 token endpoint is the `tokenUrl` of the first scheme with a client-credentials
+/// flow; a spec without one has none.
+#[test]
+fn the_oauth_token_url_comes_from_the_client_credentials_flow() {
+    let spec = |schemes: &str| {
+        format!(
+            "openapi: 3.0.0\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  securitySchemes:\n{schemes}"
+        )
+    };
+    let url = |text: &str| {
+        let loaded = codegen::load::load(text).unwrap_or_else(|e| panic!("{e}"));
+        codegen::lower::lower(&loaded.openapi, &Default::default()).unwrap_or_else(|e| panic!("{e}")).oauth_token_url
+    };
+    let with = spec(
+        "    key: {type: http, scheme: bearer}\n    code:\n      type: oauth2\n      flows:\n        authorizationCode: {authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/code-token', scopes: {}}\n    creds:\n      type: oauth2\n      flows:\n        clientCredentials: {tokenUrl: 'https://api.example.com/v2/oauth/token', scopes: {}}\n",
+    );
+    assert_eq!(url(&with).as_deref(), Some("https://api.example.com/v2/oauth/token"));
+    assert_eq!(url(&spec("    key: {type: http, scheme: bearer}\n")), None);
+}

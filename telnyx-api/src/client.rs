@@ -47,6 +47,10 @@ pub(crate) struct ClientInner {
     pub(crate) max_sse_event: usize,
     /// A response body that deviates from its type is an error instead of decoded leniently.
     pub(crate) strict_decoding: bool,
+    /// Hooks around every attempt, in the order added.
+    pub(crate) middleware: crate::middleware::Stack,
+    /// OAuth 2.0 client credentials, when the client authenticates with them.
+    pub(crate) oauth: Option<crate::oauth::OAuth>,
 }
 
 /// Default [`ClientBuilder::max_error_body`]: 64 KiB.
@@ -62,6 +66,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("api_key", &self.inner.api_key.as_ref().map(|_| "<redacted>"))
+            .field("oauth", &self.inner.oauth.is_some())
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
             .field("stream_idle_timeout", &self.inner.stream_idle_timeout)
@@ -105,8 +110,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the environment: `TELNYX_API_KEY` (required),
-    /// `TELNYX_BASE_URL` (optional), and for each server other than the base URL (see
+    /// A client configured from the environment: `TELNYX_API_KEY`, or when it is not set
+    /// `TELNYX_CLIENT_ID` and `TELNYX_CLIENT_SECRET` (OAuth 2.0 client credentials, see
+    /// [`crate::oauth`]), `TELNYX_BASE_URL` (optional), and for each server other than the base URL (see
     /// [`crate::servers`]) `TELNYX_<SERVER>_<VARIABLE>` and `TELNYX_<SERVER>_URL` (optional:
     /// `TELNYX_STORAGE_REGION`, `TELNYX_STORAGE_URL`). `TELNYX_STRICT_DECODING=1` (or `true`)
     /// turns on [`ClientBuilder::strict_decoding`], for test runs that should catch spec drift.
@@ -120,12 +126,19 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when `TELNYX_API_KEY` is not set, or a value is invalid (as for the
-    /// builder's setters).
+    /// [`Error::Config`] when neither `TELNYX_API_KEY` nor both `TELNYX_CLIENT_ID` and
+    /// `TELNYX_CLIENT_SECRET` are set, or a value is invalid (as for the builder's setters).
     pub fn from_env() -> Result<Client> {
-        let key = std::env::var("TELNYX_API_KEY").map_err(|_| Error::Config("TELNYX_API_KEY is not set".into()))?;
         let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut b = Client::builder().api_key(key);
+        let mut b = match (set("TELNYX_API_KEY"), set("TELNYX_CLIENT_ID"), set("TELNYX_CLIENT_SECRET")) {
+            (Some(key), _, _) => Client::builder().api_key(key),
+            (None, Some(id), Some(secret)) => Client::builder().oauth_client_credentials(id, secret),
+            _ => {
+                return Err(Error::Config(
+                    "TELNYX_API_KEY is not set (nor TELNYX_CLIENT_ID and TELNYX_CLIENT_SECRET)".into(),
+                ))
+            }
+        };
         if let Some(url) = set("TELNYX_BASE_URL") {
             b = b.base_url(url);
         }
@@ -160,13 +173,33 @@ impl Client {
         &self.inner.retry
     }
 
-    /// `e` with this client's API key taken out of what the server sent back: a server that
-    /// echoes the `Authorization` header must not put the key into a decode error.
-    pub(crate) fn redact(&self, e: Error) -> Error {
-        match &self.inner.api_key {
-            Some(key) => e.redact(key),
-            None => e,
+    /// What must never show in an error or a trace: the API key, the OAuth client secret and
+    /// the access tokens issued.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.inner.api_key.iter().cloned().collect();
+        if let Some(oauth) = &self.inner.oauth {
+            out.extend(oauth.secrets());
         }
+        out
+    }
+
+    /// The bearer token of a request: the API key, or an OAuth access token (fetched when
+    /// missing or stale); `None` for a client with neither.
+    pub(crate) async fn bearer(&self) -> Result<Option<String>> {
+        match (&self.inner.api_key, &self.inner.oauth) {
+            (Some(key), _) => Ok(Some(key.clone())),
+            (None, Some(oauth)) => oauth.bearer(self).await.map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// `e` with this client's secrets taken out of what the server sent back: a server that
+    /// echoes the `Authorization` header must not put the key into a decode error.
+    pub(crate) fn redact(&self, mut e: Error) -> Error {
+        for secret in self.secrets() {
+            e = e.redact(&secret);
+        }
+        e
     }
 
     /// Deviations of a response with this client's API key taken out of them (the values found
@@ -177,9 +210,9 @@ impl Client {
         status: reqwest::StatusCode,
         mut deviations: Vec<crate::Deviation>,
     ) -> Vec<crate::Deviation> {
-        if let Some(key) = &self.inner.api_key {
+        for secret in self.secrets() {
             for d in &mut deviations {
-                crate::error::redact_deviation(d, key);
+                crate::error::redact_deviation(d, &secret);
             }
         }
         crate::request::trace_deviations(operation, status, &deviations);
@@ -225,6 +258,9 @@ pub struct ClientBuilder {
     max_response_body: usize,
     max_sse_event: usize,
     strict_decoding: bool,
+    middleware: crate::middleware::Stack,
+    /// OAuth 2.0 client id and secret.
+    oauth: Option<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -244,6 +280,8 @@ impl Default for ClientBuilder {
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             strict_decoding: false,
             max_sse_event: crate::sse::DEFAULT_MAX_EVENT_SIZE,
+            middleware: Vec::new(),
+            oauth: None,
         }
     }
 }
@@ -253,6 +291,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("oauth_client_id", &self.oauth.as_ref().map(|(id, _)| id))
             .field("custom_http_client", &self.http.is_some())
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
@@ -334,6 +373,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Authenticate with OAuth 2.0 client credentials instead of an API key: they are
+    /// exchanged for an access token at the spec's token endpoint, cached until shortly before
+    /// it expires, and refreshed on a 401 (see [`crate::oauth`]). An API key, when also set,
+    /// wins.
+    ///
+    /// ```
+    /// let client = telnyx_api::Client::builder().oauth_client_credentials("my-client-id", "my-secret").build()?;
+    /// # drop(client);
+    /// # Ok::<(), telnyx_api::Error>(())
+    /// ```
+    pub fn oauth_client_credentials(mut self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        self.oauth = Some((client_id.into(), client_secret.into()));
+        self
+    }
+
     /// Use this `reqwest::Client` (proxies, custom TLS, connection pool settings). The
     /// connect timeout and user agent settings of this builder do not apply to it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -403,6 +457,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Add middleware: hooks that see every attempt of every call (see
+    /// [`crate::middleware`]). Several stack: `before` hooks run in the order added, `after`
+    /// hooks in the reverse order.
+    pub fn middleware(mut self, middleware: impl crate::middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// Build the client.
     ///
     /// # Errors
@@ -438,6 +500,15 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
+        let oauth = match self.oauth {
+            Some((id, secret)) => {
+                if id.trim().is_empty() || secret.trim().is_empty() {
+                    return Err(Error::Config("OAuth client id or secret is empty".into()));
+                }
+                Some(crate::oauth::OAuth::new(id, secret, crate::oauth::token_url(&base_url)))
+            }
+            None => None,
+        };
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,
@@ -452,6 +523,8 @@ impl ClientBuilder {
                 max_response_body: self.max_response_body,
                 max_sse_event: self.max_sse_event,
                 strict_decoding: self.strict_decoding,
+                middleware: self.middleware,
+                oauth,
             }),
         })
     }

@@ -46,10 +46,13 @@ pub mod client;
 pub use telnyx_api_core::codec;
 pub mod error;
 mod json_path;
+pub mod middleware;
+pub mod oauth;
 pub use telnyx_api_core::multipart;
 pub mod pagination;
 pub mod raw_body;
 pub mod request;
+pub mod responses;
 pub mod retry;
 pub mod servers;
 pub use telnyx_api_core::shape;
@@ -58,6 +61,7 @@ pub mod sse;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod untyped;
 pub mod webhooks;
 pub mod xml;
 

@@ -111,7 +111,15 @@ pub struct Request {
     body: Body,
     auth: Auth,
     server: Option<&'static ServerSpec>,
+    /// An absolute URL, in place of a server and the path (the OAuth token endpoint).
+    absolute_url: Option<String>,
+    /// A repeat has no effect of its own, whatever the method (the OAuth token exchange).
+    repeatable: bool,
     dedup: Option<DedupKey>,
+    /// Headers set per call ([`ApiCall::extra_header`]): they replace any the request has.
+    extra_headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// Members set per call ([`ApiCall::extra_body`]), merged into the body when it is sent.
+    extra_body: Vec<(String, Value)>,
     error: Option<String>,
 }
 
@@ -129,6 +137,8 @@ impl fmt::Debug for Request {
             .field("auth", &self.auth)
             .field("server", &self.server.map(|s| s.name))
             .field("dedup", &self.dedup)
+            .field("extra_headers", &self.extra_headers)
+            .field("extra_body", &self.extra_body)
             .finish()
     }
 }
@@ -149,7 +159,11 @@ impl Request {
             body: Body::Empty,
             auth: Auth::Bearer,
             server: None,
+            absolute_url: None,
+            repeatable: false,
             dedup: None,
+            extra_headers: Vec::new(),
+            extra_body: Vec::new(),
             error: None,
         }
     }
@@ -171,6 +185,16 @@ impl Request {
     #[doc(hidden)]
     pub fn server(&mut self, server: &'static ServerSpec) {
         self.server = Some(server);
+    }
+
+    /// Send to `url` (absolute, query included) instead of the base URL and the path.
+    pub(crate) fn absolute_url(&mut self, url: String) {
+        self.absolute_url = Some(url);
+    }
+
+    /// A repeat of this request has no effect of its own (retried as `GET` is).
+    pub(crate) fn repeatable(&mut self) {
+        self.repeatable = true;
     }
 
     /// The server the request goes to, when not the base URL.
@@ -338,6 +362,84 @@ impl Request {
         };
     }
 
+    /// Set header `name` on every attempt, replacing any value the request has for it (the
+    /// operation's own header parameters, `Accept`, `Content-Type`). `Authorization` is refused
+    /// ([`Error::InvalidRequest`] when sent): the client's credentials are never changed per
+    /// call.
+    pub fn extra_header(&mut self, name: &str, value: &str) {
+        use reqwest::header::{HeaderName, HeaderValue};
+        let name = match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(n) => n,
+            Err(e) => return self.fail(&format!("extra header {name:?}"), e),
+        };
+        if name == reqwest::header::AUTHORIZATION {
+            return self.fail(
+                "extra header authorization",
+                "the client's credentials are not set per call (build a client with them)",
+            );
+        }
+        match HeaderValue::from_str(value) {
+            Ok(v) => {
+                self.extra_headers.retain(|(n, _)| *n != name);
+                self.extra_headers.push((name, v));
+            }
+            Err(e) => self.fail(&format!("extra header {name}"), e),
+        }
+    }
+
+    /// Headers set per call, in the order set.
+    pub fn extra_headers(&self) -> &[(reqwest::header::HeaderName, reqwest::header::HeaderValue)] {
+        &self.extra_headers
+    }
+
+    /// Set query parameter `name`, replacing the values the request has for it.
+    pub fn extra_query(&mut self, name: &str, value: &str) {
+        self.set_query(name, vec![value.to_owned()]);
+    }
+
+    /// Set member `name` of the JSON (or form) body when it is sent, replacing the member the
+    /// body has; a request without a body gets a JSON object. A body of another kind is an
+    /// [`Error::InvalidRequest`] when sent.
+    pub fn extra_body<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        match serde_json::to_value(value) {
+            Ok(v) => {
+                self.extra_body.retain(|(n, _)| n != name);
+                self.extra_body.push((name.to_owned(), v));
+            }
+            Err(e) => self.fail(&format!("extra body member {name}"), e),
+        }
+    }
+
+    /// Merge the per-call body members into the body (once the input is written in).
+    pub(crate) fn merge_extra_body(&mut self) {
+        if self.extra_body.is_empty() {
+            return;
+        }
+        let extra = std::mem::take(&mut self.extra_body);
+        match &mut self.body {
+            Body::Empty => {
+                let map: serde_json::Map<String, Value> = extra.into_iter().collect();
+                self.body = Body::Json(Value::Object(map).to_string().into_bytes().into());
+            }
+            Body::Json(bytes) => match serde_json::from_slice::<Value>(bytes) {
+                Ok(Value::Object(mut map)) => {
+                    map.extend(extra);
+                    *bytes = Value::Object(map).to_string().into_bytes().into();
+                }
+                _ => self.fail("extra body members", "the JSON body is not an object"),
+            },
+            Body::Form(pairs) => {
+                for (name, value) in extra {
+                    pairs.retain(|(k, _)| *k != name && !k.starts_with(&format!("{name}[")));
+                    flatten(&name, value, QueryStyle::FormExplode, pairs);
+                }
+            }
+            Body::Multipart(_) | Body::Raw { .. } | Body::Stream { .. } => {
+                self.fail("extra body members", "the body is neither JSON nor a form")
+            }
+        }
+    }
+
     /// The operation's dedup key is body member `name`.
     #[doc(hidden)]
     pub fn dedup_member(&mut self, name: &'static str) {
@@ -359,9 +461,12 @@ impl Request {
     /// the one the client generated.
     pub fn dedup_value(&self) -> Option<String> {
         match self.dedup? {
-            DedupKey::Header(name) => {
-                self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
-            }
+            DedupKey::Header(name) => self
+                .extra_headers
+                .iter()
+                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.to_str().ok().map(str::to_owned))
+                .or_else(|| self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())),
             DedupKey::Member(name) => match &self.body {
                 Body::Json(bytes) => {
                     let map = serde_json::from_slice::<serde_json::Map<String, Value>>(bytes).ok()?;
@@ -380,7 +485,7 @@ impl Request {
     /// Whether sending the request twice cannot have two effects: its method is idempotent
     /// (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`), or it carries a dedup key.
     pub fn is_idempotent(&self) -> bool {
-        self.method.is_idempotent() || self.dedup_value().is_some()
+        self.repeatable || self.method.is_idempotent() || self.dedup_value().is_some()
     }
 
     /// Give the request its dedup key when the operation has one and the caller gave none: a

@@ -59,6 +59,15 @@ expect() { grep -Eq "$2" "$tmp/$1.out" || fail "$1: no line matching /$2/ in its
 run send_sms --from +13125550000 --to +13125550001 --text "Hello from tools/examples/run.sh" --wait 0
 expect send_sms '^id [0-9a-f-]{36}$'
 expect send_sms '^status [a-z_]+$'
+mv "$tmp/send_sms.out" "$tmp/send_sms_api_key.out"
+
+# The same job, unchanged, with OAuth 2.0 client credentials in place of the API key: the
+# client exchanges them at Prism's /oauth/token and sends the token it gets.
+secret="SECRETexamplesRunShClient0123456789"
+TELNYX_API_KEY="" TELNYX_CLIENT_ID="examples-client" TELNYX_CLIENT_SECRET="$secret" \
+    run send_sms --from +13125550000 --to +13125550001 --text "Hello with client credentials" --wait 0
+expect send_sms '^id [0-9a-f-]{36}$'
+grep -q 'POST .*/oauth/token' "$prism_log" || fail "send_sms with client credentials asked Prism for no token"
 
 run search_and_order_number --country US --area-code 312 --features sms,voice --limit 2 --order --max-orders 5
 expect search_and_order_number '^available \+[0-9]+ '
@@ -147,13 +156,14 @@ expect "$name" "^call\.gather\.ended v3:examples-run -> transfer to \\$transfer_
 expect "$name" '^rejected: '
 grep -q 'command failed' "$tmp/$name.out" && fail "$name: a Call Control command failed against Prism"
 
-# No example may print the API key, whatever happened.
+# No example may print the API key or the client secret, whatever happened.
 for out in "$tmp"/*.out; do
     if grep -qF "$key" "$out"; then fail "$(basename "$out" .out) printed the API key"; fi
+    if grep -qF "$secret" "$out"; then fail "$(basename "$out" .out) printed the OAuth client secret"; fi
 done
 # Prism validates every request against the spec; a violation is the SDK's or an example's fault.
 if grep -q 'Violation: request' "$prism_log"; then
     grep -B2 'Violation: request' "$prism_log" >&2
     fail "Prism found requests that break the spec (log: above)"
 fi
-echo "examples: 4 passed, 0 failed"
+echo "examples: 4 passed (send_sms with an API key and with client credentials), 0 failed"

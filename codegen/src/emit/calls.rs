@@ -37,6 +37,9 @@ pub const CALL_METHODS: &[&str] = &[
     "into_future",
     "items",
     "retry_non_idempotent",
+    "extra_header",
+    "extra_query",
+    "extra_body",
 ];
 
 /// How the API lets a request be repeated without repeating its effect: its dedup key.

@@ -50,9 +50,18 @@ pub fn servers(ir: &Ir) -> TokenStream {
         }
     });
     let ids = ir.servers.iter().map(|s| static_ident(&s.name));
+    let token_url = match &ir.oauth_token_url {
+        Some(u) => quote!(Some(#u)),
+        None => quote!(None),
+    };
     quote! {
         #(#statics)*
         /// Every server of the spec other than the base URL.
         pub static SERVERS: &[&crate::servers::ServerSpec] = &[#(&#ids),*];
+
+        /// Where OAuth 2.0 client credentials are exchanged for an access token: the spec's
+        /// client-credentials `tokenUrl` (`crate::oauth`). Under the default base URL, it
+        /// follows the client's base URL.
+        pub const OAUTH_TOKEN_URL: Option<&str> = #token_url;
     }
 }

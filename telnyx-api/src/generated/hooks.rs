@@ -22,6 +22,16 @@ macro_rules! openai_chat_completions_api {
 
 pub(crate) use openai_chat_completions_api;
 
+/// `POST /ai/openai/responses` is operation `chat_public_openai_responses_completions_post` of tag `OpenAI Chat` (`client.ai().openai().create_response`): implements the typed event stream of the OpenAI Responses API of `crate::responses` on [`crate::resources::AiOpenai`], with `$body` an alias of its request body type.
+macro_rules! openai_responses_api {
+    ($body:ident; $($item:item)*) => {
+        #[cfg(feature = "ai")] type $body = crate ::types::CreateResponseBody;
+        #[cfg(feature = "ai")] impl crate ::resources::AiOpenai < '_ > { $($item)* }
+    };
+}
+
+pub(crate) use openai_responses_api;
+
 /// `POST /ai/anthropic/v1/messages` is operation `create_anthropic_message` of tag `Anthropic Messages` (`client.ai().anthropic().v1().messages`): implements the typed and streaming Anthropic Messages methods of `crate::anthropic` on [`crate::resources::AiAnthropicV1`], with `$body` an alias of its request body type.
 macro_rules! anthropic_messages_api {
     ($body:ident; $($item:item)*) => {

@@ -45,3 +45,8 @@ pub static STORAGE: crate::servers::ServerSpec = crate::servers::ServerSpec {
 
 /// Every server of the spec other than the base URL.
 pub static SERVERS: &[&crate::servers::ServerSpec] = &[&API, &API_2, &STORAGE];
+
+/// Where OAuth 2.0 client credentials are exchanged for an access token: the spec's
+/// client-credentials `tokenUrl` (`crate::oauth`). Under the default base URL, it
+/// follows the client's base URL.
+pub const OAUTH_TOKEN_URL: Option<&str> = Some("https://api.telnyx.com/v2/oauth/token");

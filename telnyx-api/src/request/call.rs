@@ -15,6 +15,7 @@ use super::http::build_http;
 use super::{trace, with_decoding, Body, ByteStream, Decoder, RawResponse, Request, Response};
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
+use crate::middleware::{Attempt, Outcome};
 use crate::retry::{
     is_not_carried_out, is_retryable_status, may_be_carried_out, retry_after, retry_after_too_long, RetryPolicy,
 };
@@ -99,11 +100,51 @@ impl<T: Send + 'static> ApiCall<T> {
 }
 
 impl<T, I> ApiCall<T, I> {
-    /// The request this call will send, with its input written in (useful in tests).
+    /// The request this call will send, with its input and the per-call extras written in
+    /// (useful in tests).
     pub fn request(&self) -> Request {
         let mut request = self.request.clone();
         (self.apply)(&self.input, &mut request);
+        request.merge_extra_body();
         request
+    }
+
+    /// Send header `name` with this call, on every attempt, in place of any value the request
+    /// has for it (the operation's header parameters, `Accept`, `Content-Type`): for a header
+    /// the spec does not declare yet. `Authorization` is refused with
+    /// [`Error::InvalidRequest`]: the credentials are the client's, never set per call by
+    /// accident. [Middleware](crate::middleware) runs after, and may change any header.
+    ///
+    /// ```no_run
+    /// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+    /// client.balance().retrieve().extra_header("x-debug", "1").extra_query("detail", "full").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn extra_header(mut self, name: &str, value: &str) -> Self {
+        self.request.extra_header(name, value);
+        self
+    }
+
+    /// Send query parameter `name=value` with this call, in place of the values the request
+    /// has for it.
+    pub fn extra_query(mut self, name: &str, value: &str) -> Self {
+        self.request.extra_query(name, value);
+        self
+    }
+
+    /// Send member `name` in this call's JSON (or form) body, in place of the member the body
+    /// has (the typed input's included): for a member the spec does not declare yet. A call
+    /// without a body gets a JSON object; one whose body is neither JSON nor a form fails with
+    /// [`Error::InvalidRequest`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+    /// client.messages().send("+13125550001").text("Hi").extra_body("send_at_local_time", &true).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn extra_body<V: serde::Serialize + ?Sized>(mut self, name: &str, value: &V) -> Self {
+        self.request.extra_body(name, value);
+        self
     }
 
     /// The input (body or optional parameters) as the setters left it.
@@ -129,6 +170,7 @@ impl<T, I> ApiCall<T, I> {
     pub(crate) fn into_built(self) -> ApiCall<T> {
         let ApiCall { client, mut request, decode, retry, timeout, input, apply } = self;
         apply(&input, &mut request);
+        request.merge_extra_body();
         ApiCall { client, request, decode, retry, timeout, input: (), apply: no_input }
     }
 
@@ -331,17 +373,33 @@ async fn execute_inner(
     let idempotent = request.is_idempotent();
     let repeatable = idempotent || policy.retry_non_idempotent;
     let timeout = timeout.unwrap_or(inner.timeout);
-    let url = match request.server {
-        Some(server) => request.url(&client.server_base(server))?,
-        None => request.url(&inner.base_url)?,
+    let url = match (&request.absolute_url, request.server) {
+        (Some(url), _) => reqwest::Url::parse(url)
+            .map_err(|e| Error::InvalidRequest { operation: op, message: format!("invalid URL {url}: {e}") })?,
+        (None, Some(server)) => request.url(&client.server_base(server))?,
+        (None, None) => request.url(&inner.base_url)?,
     };
     let mut attempt: u32 = 0;
     // A kept-alive connection found closed is retried once, outside the policy's count.
     let mut stale_retried = false;
     let replayable = !matches!(request.body, Body::Stream { .. });
+    // An OAuth token the server refused is refreshed once per call.
+    let mut refreshed = false;
     loop {
         span.attempt(attempt);
-        let result = attempt_once(client, request, url.clone(), timeout, stream).await;
+        let bearer = match request.auth {
+            super::Auth::Bearer => client.bearer().await?,
+            _ => None,
+        };
+        let result = attempt_once(client, request, url.clone(), timeout, stream, attempt, bearer.as_deref()).await;
+        if let (Ok(reply), Some(oauth), Some(used)) = (&result, &inner.oauth, &bearer) {
+            if reply.status == StatusCode::UNAUTHORIZED && !refreshed && replayable {
+                refreshed = true;
+                oauth.refused(used).await;
+                span.retrying(attempt, Duration::ZERO, &result);
+                continue;
+            }
+        }
         if let Err(Error::Transport { source, .. }) = &result {
             if !stale_retried && replayable && closed_before_response(source) {
                 stale_retried = true;
@@ -403,9 +461,9 @@ async fn execute_inner(
                 let mut headers = reply.headers;
                 // A server echoing the `Authorization` header back must not put the key in the
                 // error (before parsing, so that the envelope's details are clean too).
-                if let Some(key) = &inner.api_key {
-                    body = crate::error::redact_bytes(body, key, reply.truncated);
-                    crate::error::redact_headers(&mut headers, key);
+                for secret in client.secrets() {
+                    body = crate::error::redact_bytes(body, &secret, reply.truncated);
+                    crate::error::redact_headers(&mut headers, &secret);
                 }
                 let status = reply.status;
                 let error = Error::Api(Box::new(ApiError::new(op, status, headers, body).truncated(reply.truncated)));
@@ -491,11 +549,45 @@ async fn attempt_once(
     url: reqwest::Url,
     timeout: Option<Duration>,
     stream: bool,
+    number: u32,
+    bearer: Option<&str>,
 ) -> Result<Reply> {
     let op = request.operation_id;
-    let b = build_http(client, request, url).await?;
+    let inner = &client.inner;
+    let mut http = build_http(client, request, url.clone(), bearer)
+        .await?
+        .build()
+        .map_err(|source| Error::Transport { operation: op, source })?;
+    // The call's extra headers win over the request's own; middleware comes last.
+    for (name, value) in &request.extra_headers {
+        http.headers_mut().insert(name.clone(), value.clone());
+    }
+    let attempt = Attempt { operation: op, number, method: &request.method, url: &url };
+    for m in &inner.middleware {
+        m.before(&attempt, &mut http);
+    }
+    let result = send_attempt(client, http, op, timeout, stream).await;
+    for m in inner.middleware.iter().rev() {
+        let outcome = match &result {
+            Ok(reply) => Outcome::Response { status: reply.status, headers: &reply.headers },
+            Err(e) => Outcome::Error(e),
+        };
+        m.after(&attempt, &outcome);
+    }
+    result
+}
+
+/// Send one attempt's request and read its response within the timeout.
+async fn send_attempt(
+    client: &Client,
+    http: reqwest::Request,
+    op: &'static str,
+    timeout: Option<Duration>,
+    stream: bool,
+) -> Result<Reply> {
     let fut = async {
-        let mut resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
+        let mut resp =
+            client.inner.http.execute(http).await.map_err(|source| Error::Transport { operation: op, source })?;
         let status = resp.status();
         if stream && status.is_success() {
             let headers = resp.headers().clone();

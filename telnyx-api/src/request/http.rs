@@ -8,17 +8,21 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 
 /// Build the `reqwest` request for one attempt.
+/// `bearer` is the token of a bearer-authenticated request (the API key, or an OAuth access
+/// token).
 pub(super) async fn build_http(
     client: &Client,
     request: &Request,
     url: reqwest::Url,
+    bearer: Option<&str>,
 ) -> Result<reqwest::RequestBuilder> {
     let op = request.operation_id;
     let inner = &client.inner;
     let mut b = inner.http.request(request.method.clone(), url.clone());
     match (request.auth, &inner.api_key) {
-        (Auth::Bearer, Some(key)) => {
-            let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
+        (Auth::Bearer, _) if bearer.is_some() => {
+            let token = bearer.unwrap_or_default();
+            let mut v = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| Error::Config("API key is not a valid header value".into()))?;
             v.set_sensitive(true);
             b = b.header(reqwest::header::AUTHORIZATION, v);
@@ -70,8 +74,10 @@ pub(super) async fn build_http(
         // `from_bytes` lowercases; `from_static` would panic on a spec's `X-Foo`.
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| Error::InvalidRequest { operation: op, message: format!("header name {name:?}: {e}") })?;
-        let value = HeaderValue::from_str(value)
+        let mut value = HeaderValue::from_str(value)
             .map_err(|e| Error::InvalidRequest { operation: op, message: format!("header {name}: {e}") })?;
+        // Credentials (the OAuth token request's Basic header) are never logged.
+        value.set_sensitive(name == reqwest::header::AUTHORIZATION);
         b = b.header(name, value);
     }
     b = match &request.body {

@@ -65,6 +65,11 @@ impl StreamErrorEvent {
             }
             _ => {}
         }
+        // The OpenAI Responses API's `error` event: `{"type": "error", "code", "message", "param"}`.
+        if value.get("error").is_none() && value.get("errors").is_none() {
+            out.message = text(value.get("message"));
+            out.code = text(value.get("code"));
+        }
         if let Some(first) = value.get("errors").and_then(Value::as_array).and_then(|e| e.first()) {
             out.code = out.code.or_else(|| text(first.get("code")));
             if out.message.is_none() {

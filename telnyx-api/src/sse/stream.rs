@@ -71,7 +71,7 @@ pub struct SseStream<T> {
     max_event: usize,
     /// The API key, taken out of the errors the stream's events make (a server that echoes
     /// the `Authorization` header in an error event must not put the key into an error).
-    secret: Option<String>,
+    secrets: Vec<String>,
     _item: PhantomData<fn() -> T>,
 }
 
@@ -106,7 +106,7 @@ impl<T: DeserializeOwned> SseStream<T> {
         let mut stream =
             SseStream::from_byte_stream(operation, status, headers, body, client.inner.stream_idle_timeout)
                 .max_event_size(client.inner.max_sse_event);
-        stream.secret = client.inner.api_key.clone();
+        stream.secrets = client.secrets();
         Ok(stream)
     }
 
@@ -173,7 +173,7 @@ impl<T: DeserializeOwned> SseStream<T> {
             events: 0,
             done: false,
             max_event: DEFAULT_MAX_EVENT_SIZE,
-            secret: None,
+            secrets: Vec::new(),
             _item: PhantomData,
         }
     }
@@ -268,10 +268,7 @@ impl<T: DeserializeOwned> SseStream<T> {
     /// without the API key in it.
     fn item(&mut self, event: Event) -> Option<Result<T>> {
         let item = self.item_unredacted(event)?;
-        Some(match (item, &self.secret) {
-            (Err(e), Some(secret)) => Err(e.redact(secret)),
-            (item, _) => item,
-        })
+        Some(item.map_err(|e| self.secrets.iter().fold(e, |e, secret| e.redact(secret))))
     }
 
     fn item_unredacted(&mut self, event: Event) -> Option<Result<T>> {
