@@ -213,6 +213,8 @@ impl<'de> Deserialize<'de> for ResponseEvent {
                 None => Ok(ResponseObject::default()),
             }
         };
+        // Where a content event belongs (unused by the others).
+        let (item_id, output_index, content_index) = (text("item_id"), index("output_index"), index("content_index"));
         let ty = value.get("type").and_then(Value::as_str).unwrap_or("");
         Ok(match ty {
             "response.created" => ResponseEvent::Created { response: response()? },
@@ -220,36 +222,20 @@ impl<'de> Deserialize<'de> for ResponseEvent {
             "response.completed" => ResponseEvent::Completed { response: response()? },
             "response.failed" => ResponseEvent::Failed { response: response()? },
             "response.incomplete" => ResponseEvent::Incomplete { response: response()? },
-            "response.output_item.added" => {
-                ResponseEvent::OutputItemAdded { output_index: index("output_index"), item: json("item") }
+            "response.output_item.added" => ResponseEvent::OutputItemAdded { output_index, item: json("item") },
+            "response.output_item.done" => ResponseEvent::OutputItemDone { output_index, item: json("item") },
+            "response.content_part.added" => {
+                ResponseEvent::ContentPartAdded { item_id, output_index, content_index, part: json("part") }
             }
-            "response.output_item.done" => {
-                ResponseEvent::OutputItemDone { output_index: index("output_index"), item: json("item") }
+            "response.content_part.done" => {
+                ResponseEvent::ContentPartDone { item_id, output_index, content_index, part: json("part") }
             }
-            "response.content_part.added" => ResponseEvent::ContentPartAdded {
-                item_id: text("item_id"),
-                output_index: index("output_index"),
-                content_index: index("content_index"),
-                part: json("part"),
-            },
-            "response.content_part.done" => ResponseEvent::ContentPartDone {
-                item_id: text("item_id"),
-                output_index: index("output_index"),
-                content_index: index("content_index"),
-                part: json("part"),
-            },
-            "response.output_text.delta" => ResponseEvent::OutputTextDelta {
-                item_id: text("item_id"),
-                output_index: index("output_index"),
-                content_index: index("content_index"),
-                delta: text("delta"),
-            },
-            "response.output_text.done" => ResponseEvent::OutputTextDone {
-                item_id: text("item_id"),
-                output_index: index("output_index"),
-                content_index: index("content_index"),
-                text: text("text"),
-            },
+            "response.output_text.delta" => {
+                ResponseEvent::OutputTextDelta { item_id, output_index, content_index, delta: text("delta") }
+            }
+            "response.output_text.done" => {
+                ResponseEvent::OutputTextDone { item_id, output_index, content_index, text: text("text") }
+            }
             _ => ResponseEvent::Unknown(value),
         })
     }
