@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::request::Request;
 
 /// The operation id token requests report (errors, spans, middleware).
@@ -128,14 +128,7 @@ impl OAuth {
         }));
         let started = Instant::now();
         let raw = crate::request::execute(client, &request, None, None).await?;
-        let parsed = serde_json::from_slice::<TokenResponse>(&raw.body).map_err(|e| Error::Decode {
-            operation: TOKEN_OPERATION,
-            type_name: "TokenResponse",
-            status: raw.status,
-            path: crate::json_path::path_at(&raw.body, e.line(), e.column()),
-            message: e.to_string(),
-            body: raw.body.clone(),
-        });
+        let parsed = crate::untyped::decode_untyped::<TokenResponse>(TOKEN_OPERATION, raw);
         let parsed = parsed.map_err(|e| client.redact(e))?;
         let refresh_at = parsed.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(|secs| {
             let lifetime = Duration::from_secs_f64(secs.min(1e9));

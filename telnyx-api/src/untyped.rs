@@ -84,7 +84,7 @@ impl Client {
 
 /// Decode a response as any `T`, by serde: an empty body as JSON `null` (so `()`, `Option<_>`
 /// and `Value` take it); a body that does not fit is [`Error::Decode`] with the JSON path.
-fn decode_untyped<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
+pub(crate) fn decode_untyped<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
     let body: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &raw.body };
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         operation,
