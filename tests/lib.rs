@@ -198,6 +198,29 @@ pub mod conformance {
         })
     }
 
+    /// The upgrade request of a WebSocket. A mock server that cannot speak WebSocket (Prism)
+    /// answers it with a success status and no upgrade: that is the request accepted, the
+    /// status kept. (The frames are tested against a WebSocket server: `telnyx-api/tests/ws`.)
+    pub fn send_websocket<C: Send + 'static, S: Send + 'static, I: Send + 'static>(
+        call: telnyx_api::ws::WsCall<C, S, I>,
+    ) -> CallFuture {
+        Box::pin(async move {
+            match call.connect().await {
+                Ok(connection) => Ok(Called {
+                    status: StatusCode::SWITCHING_PROTOCOLS,
+                    headers: connection.headers().clone(),
+                    deviations: Vec::new(),
+                    undeclared: Vec::new(),
+                }),
+                Err(telnyx_api::Error::WebSocket {
+                    failure: telnyx_api::ws::WsFailure::NotUpgraded { status, headers },
+                    ..
+                }) => Ok(Called { status, headers: *headers, deviations: Vec::new(), undeclared: Vec::new() }),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
     /// [`send`] for a JSON response, with the members its type does not declare.
     pub fn send_json<T: serde::de::DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static, I: Send + 'static>(
         call: telnyx_api::ApiCall<T, I>,

@@ -339,8 +339,20 @@ mod tests {
         let union = |disc: Option<&str>, tag: &str| {
             TypeKind::Union(Union {
                 variants: vec![
-                    UnionVariant { name: "Text".into(), ty: TypeRef::String, tags: vec![tag.into()], boxed: false },
-                    UnionVariant { name: "Count".into(), ty: TypeRef::Integer, tags: vec![], boxed: false },
+                    UnionVariant {
+                        name: "Text".into(),
+                        ty: TypeRef::String,
+                        tags: vec![tag.into()],
+                        boxed: false,
+                        constants: Vec::new(),
+                    },
+                    UnionVariant {
+                        name: "Count".into(),
+                        ty: TypeRef::Integer,
+                        tags: vec![],
+                        boxed: false,
+                        constants: Vec::new(),
+                    },
                 ],
                 discriminator: disc.map(str::to_owned),
                 multipart: false,

@@ -321,9 +321,8 @@ fn roots(op: &Operation) -> Vec<&str> {
     for b in op.body.iter().chain(&op.multipart_alternative) {
         out.extend(b.ty.named());
     }
-    if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) = &op.response {
-        out.extend(t.named());
-    }
+    out.extend(op.response.received().and_then(TypeRef::named));
+    out.extend(op.response.sent().and_then(TypeRef::named));
     if let Some(p) = &op.paging {
         out.extend(p.item.named());
     }

@@ -275,6 +275,10 @@ pub struct UnionVariant {
     /// (a mapping's values, or the value the variant's schema pins, then its schema name).
     pub tags: Vec<String>,
     pub boxed: bool,
+    /// The members the variant pins to one value, with the value's JSON text (`"isFinal"`,
+    /// `"true"`): what tells the variants of a discriminated union apart when a value comes
+    /// without the discriminator. Only for the variants of unions with a discriminator.
+    pub constants: Vec<(String, String)>,
 }
 
 /// A type as used in a field, parameter or body.
@@ -486,4 +490,58 @@ pub enum ResponseKind {
     JsonOrText(TypeRef),
     /// An XML document of this type (see [`Ir::xml_docs`]).
     Xml(TypeRef),
+    /// No HTTP body: the operation answers `101 Switching Protocols` and is a WebSocket.
+    WebSocket(WebSocket),
+}
+
+impl ResponseKind {
+    /// The named type a response brings, or a WebSocket's server frames.
+    pub fn received(&self) -> Option<&TypeRef> {
+        match self {
+            ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) => Some(t),
+            ResponseKind::WebSocket(ws) => ws.server.json(),
+            ResponseKind::Empty | ResponseKind::Bytes | ResponseKind::Text => None,
+        }
+    }
+
+    /// The type a WebSocket's client frames are.
+    pub fn sent(&self) -> Option<&TypeRef> {
+        match self {
+            ResponseKind::WebSocket(ws) => ws.client.json(),
+            _ => None,
+        }
+    }
+}
+
+/// The frames of a WebSocket operation (one with a `101` response).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebSocket {
+    /// What the client sends.
+    pub client: WsFrame,
+    /// What the server sends.
+    pub server: WsFrame,
+    /// The variant of the server frame union that is the server's error frame.
+    pub error_variant: Option<String>,
+}
+
+/// What one side of a WebSocket sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WsFrame {
+    /// JSON text messages of this type.
+    Json(TypeRef),
+    /// Binary messages (audio).
+    Binary,
+    /// Text messages.
+    Text,
+    /// Nothing declared (the client side of a receive-only socket).
+    None,
+}
+
+impl WsFrame {
+    pub fn json(&self) -> Option<&TypeRef> {
+        match self {
+            WsFrame::Json(t) => Some(t),
+            _ => None,
+        }
+    }
 }

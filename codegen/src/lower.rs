@@ -33,9 +33,11 @@ mod responses;
 mod schemas;
 mod unions;
 mod webhooks;
+mod websocket;
 mod xml;
 
 pub use unions::DEFAULT_TAG;
+pub use websocket::UNSIDED_FRAME;
 
 /// Lower a loaded 3.0 document (no `webhooks` section).
 pub fn lower(api: &OpenAPI, overrides: &Overrides) -> Result<Ir> {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use std::collections::BTreeMap;
@@ -51,6 +51,14 @@ pub(crate) struct ClientInner {
     pub(crate) middleware: crate::middleware::Stack,
     /// OAuth 2.0 client credentials, when the client authenticates with them.
     pub(crate) oauth: Option<crate::oauth::OAuth>,
+    /// The HTTP/1.1-only client WebSocket upgrades go through, built on first use.
+    pub(crate) websocket_http: OnceLock<reqwest::Client>,
+    /// What builds it: connect timeout and user agent.
+    pub(crate) websocket_http_settings: (Duration, String),
+    /// Largest WebSocket message (and frame) accepted.
+    pub(crate) max_websocket_message: usize,
+    /// Silence after which a WebSocket is pinged.
+    pub(crate) websocket_ping_interval: Option<Duration>,
 }
 
 /// Default [`ClientBuilder::max_error_body`]: 64 KiB.
@@ -195,6 +203,24 @@ impl Client {
 
     /// `e` with this client's secrets taken out of what the server sent back: a server that
     /// echoes the `Authorization` header must not put the key into a decode error.
+    /// The HTTP client of WebSocket upgrades: the one given to
+    /// [`ClientBuilder::websocket_http_client`], else one like the client's own that speaks
+    /// HTTP/1.1 only (an HTTP/2 connection cannot be upgraded, and another crate in the build
+    /// may turn reqwest's `http2` feature on).
+    pub(crate) fn websocket_http(&self) -> Result<&reqwest::Client> {
+        if let Some(c) = self.inner.websocket_http.get() {
+            return Ok(c);
+        }
+        let (connect_timeout, user_agent) = &self.inner.websocket_http_settings;
+        let built = reqwest::Client::builder()
+            .http1_only()
+            .connect_timeout(*connect_timeout)
+            .user_agent(user_agent.as_str())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the WebSocket HTTP client: {e}")))?;
+        Ok(self.inner.websocket_http.get_or_init(|| built))
+    }
+
     pub(crate) fn redact(&self, mut e: Error) -> Error {
         for secret in self.secrets() {
             e = e.redact(&secret);
@@ -261,6 +287,9 @@ pub struct ClientBuilder {
     middleware: crate::middleware::Stack,
     /// OAuth 2.0 client id and secret.
     oauth: Option<(String, String)>,
+    websocket_http: Option<reqwest::Client>,
+    max_websocket_message: usize,
+    websocket_ping_interval: Option<Duration>,
 }
 
 impl Default for ClientBuilder {
@@ -282,6 +311,9 @@ impl Default for ClientBuilder {
             max_sse_event: crate::sse::DEFAULT_MAX_EVENT_SIZE,
             middleware: Vec::new(),
             oauth: None,
+            websocket_http: None,
+            max_websocket_message: crate::ws::DEFAULT_MAX_MESSAGE,
+            websocket_ping_interval: Some(crate::ws::DEFAULT_PING_INTERVAL),
         }
     }
 }
@@ -304,6 +336,9 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_body", &self.max_response_body)
             .field("max_sse_event", &self.max_sse_event)
             .field("strict_decoding", &self.strict_decoding)
+            .field("custom_websocket_http_client", &self.websocket_http.is_some())
+            .field("max_websocket_message", &self.max_websocket_message)
+            .field("websocket_ping_interval", &self.websocket_ping_interval)
             .finish()
     }
 }
@@ -344,6 +379,32 @@ impl ClientBuilder {
     /// [`Error::Stream`].
     pub fn max_sse_event(mut self, bytes: usize) -> Self {
         self.max_sse_event = bytes;
+        self
+    }
+
+    /// The largest WebSocket message (and frame) a connection accepts (default 16 MiB,
+    /// [`crate::ws::DEFAULT_MAX_MESSAGE`]); a larger one ends the connection with
+    /// [`WsFailure::MessageTooLarge`](crate::ws::WsFailure::MessageTooLarge).
+    pub fn max_websocket_message(mut self, bytes: usize) -> Self {
+        self.max_websocket_message = bytes;
+        self
+    }
+
+    /// How long a WebSocket may stay silent before the client pings it (default 20 s,
+    /// [`crate::ws::DEFAULT_PING_INTERVAL`]; `None`: never). A server that answers nothing,
+    /// not even the pong, for [`stream_idle_timeout`](Self::stream_idle_timeout) ends the
+    /// connection with [`Error::Timeout`].
+    pub fn websocket_ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.websocket_ping_interval = interval;
+        self
+    }
+
+    /// The `reqwest::Client` WebSocket upgrades go through (proxies, custom TLS). It must
+    /// speak HTTP/1.1: an HTTP/2 connection cannot be upgraded. By default the client builds
+    /// one with `http1_only()` and this builder's connect timeout and user agent, also when
+    /// [`http_client`](Self::http_client) is set.
+    pub fn websocket_http_client(mut self, client: reqwest::Client) -> Self {
+        self.websocket_http = Some(client);
         self
     }
 
@@ -492,6 +553,11 @@ impl ClientBuilder {
                 crate::servers::check_url(name, url)?;
             }
         }
+        let websocket_http = OnceLock::new();
+        if let Some(c) = self.websocket_http {
+            let _ = websocket_http.set(c);
+        }
+        let websocket_http_settings = (self.connect_timeout, self.user_agent.clone());
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
@@ -525,6 +591,10 @@ impl ClientBuilder {
                 strict_decoding: self.strict_decoding,
                 middleware: self.middleware,
                 oauth,
+                websocket_http,
+                websocket_http_settings,
+                max_websocket_message: self.max_websocket_message,
+                websocket_ping_interval: self.websocket_ping_interval,
             }),
         })
     }

@@ -129,6 +129,18 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A WebSocket failed: the server answered its upgrade without one, or the open connection
+    /// failed (see [`crate::ws`]). A refused upgrade (401, 400, …) is [`Error::Api`].
+    #[error("WebSocket of {operation}: {failure}")]
+    WebSocket {
+        /// Operation id of the WebSocket.
+        operation: &'static str,
+        /// What failed.
+        failure: crate::ws::WsFailure,
+    },
+    /// The server sent its error frame on a WebSocket (see [`crate::ws`]); the connection ends.
+    #[error("{0}")]
+    ServerFrame(Box<crate::ws::ServerErrorFrame>),
     /// A webhook failed verification or parsing (see [`crate::webhooks`]).
     #[error("webhook rejected: {0}")]
     Webhook(#[from] crate::webhooks::WebhookError),
@@ -142,13 +154,20 @@ impl Error {
             Error::Decode { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::MaybeCarriedOut { source, .. } => source.status(),
+            Error::WebSocket { failure: crate::ws::WsFailure::NotUpgraded { status, .. }, .. } => Some(*status),
             _ => None,
         }
     }
 
-    /// The `x-request-id` the server assigned, when the server answered with an error.
+    /// The `x-request-id` the server assigned, when the server answered with an error (or
+    /// without the WebSocket asked for).
     pub fn request_id(&self) -> Option<&str> {
-        self.api_error().and_then(|e| e.request_id.as_deref())
+        match self {
+            Error::WebSocket { failure: crate::ws::WsFailure::NotUpgraded { headers, .. }, .. } => {
+                headers.get("x-request-id").and_then(|v| v.to_str().ok())
+            }
+            _ => self.api_error().and_then(|e| e.request_id.as_deref()),
+        }
     }
 
     /// The API error details, when the server answered with an error status.
@@ -174,12 +193,15 @@ impl Error {
         }
     }
 
-    /// The Telnyx error codes of the error envelope (`errors[].code`), if any.
+    /// The Telnyx error codes of the error envelope (`errors[].code`), if any: of an error
+    /// response, or of a WebSocket's error frame.
     pub fn codes(&self) -> Vec<&str> {
-        match self.api_error() {
-            Some(e) => e.errors.iter().filter_map(|x| x.code.as_deref()).collect(),
-            None => Vec::new(),
-        }
+        let errors = match (self.api_error(), self) {
+            (Some(e), _) => &e.errors,
+            (None, Error::ServerFrame(frame)) => &frame.errors,
+            _ => return Vec::new(),
+        };
+        errors.iter().filter_map(|x| x.code.as_deref()).collect()
     }
 
     /// `true` for HTTP 429 Too Many Requests.
@@ -420,6 +442,12 @@ impl Error {
             Error::MaybeCarriedOut { operation, source } => {
                 Error::MaybeCarriedOut { operation, source: Box::new(source.redact(secret)) }
             }
+            Error::WebSocket { operation, failure: crate::ws::WsFailure::Closed { code, reason } } => {
+                Error::WebSocket {
+                    operation,
+                    failure: crate::ws::WsFailure::Closed { code, reason: redact_string(reason, secret) },
+                }
+            }
             Error::Decode { operation, type_name, status, path, message, body } => Error::Decode {
                 operation,
                 type_name,
@@ -433,7 +461,7 @@ impl Error {
     }
 }
 
-fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
+pub(crate) fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
     #[derive(Deserialize)]
     struct Envelope {
         errors: Vec<TelnyxError>,

@@ -34,8 +34,8 @@ mod query;
 mod stream;
 mod trace;
 
-pub(crate) use call::execute;
 pub use call::ApiCall;
+pub(crate) use call::{execute, execute_reply, ReplyBody, Want};
 pub use decode::{
     decode, decode_bytes, decode_empty, decode_json, decode_json_or_text, decode_text, undeclared, Decoder, JsonOrText,
     RawResponse, Response,

@@ -7,6 +7,7 @@
 //! - [`client_for`] points a [`Client`] at a local mock server (Prism, wiremock, a tokio or axum
 //!   server of the test's own) with a dummy API key and no retries.
 //! - [`event`] builds the envelope of a webhook body around a payload.
+//! - [`speech::SpeechServer`] stands in for the speech WebSockets ([`crate::ws`]).
 //!
 //! Enable it for tests only:
 //!
@@ -36,6 +37,8 @@
 //! assert_eq!(client.base_url(), "http://127.0.0.1:4010");
 //! # Ok::<(), telnyx_api::WebhookError>(())
 //! ```
+
+pub mod speech;
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -13,7 +13,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_telephony_credential_token(
             c: &Client,
             a: &Args,
@@ -28,7 +30,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn find_addresses(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::addresses::FindAddressesParams {
                 page: a.query_opt("page")?,
@@ -98,7 +102,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_advanced_orders_v2(
             c: &Client,
             _a: &Args,
@@ -141,7 +147,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_anthropic_message(
             c: &Client,
             a: &Args,
@@ -169,7 +177,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_assistants(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.ai().assistants().list()))
         }
@@ -681,7 +691,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_transcription(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::AudioTranscriptionRequest = a.body()?;
             Ok(
@@ -697,7 +709,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_audit_logs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::audit_logs::ListAuditLogsParams {
                 page: a.query_opt("page")?,
@@ -713,7 +727,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn find_authentication_providers(
             c: &Client,
             a: &Args,
@@ -771,7 +787,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_auto_recharge_prefs(
             c: &Client,
             _a: &Args,
@@ -792,7 +810,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_user_balance(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.balance().retrieve()))
         }
@@ -803,7 +823,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_billing_groups(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::billing_groups::ListBillingGroupsParams {
                 page: a.query_opt("page")?,
@@ -834,7 +856,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_brands(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::brands::GetBrandsParams {
                 page: a.query_opt("page")?,
@@ -1023,7 +1047,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_buckets(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send(c.storage().list_buckets()))
         }
@@ -1047,7 +1073,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_storage_ssl_certificates(
             c: &Client,
             a: &Args,
@@ -1086,7 +1114,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_storage_api_usage(
             c: &Client,
             a: &Args,
@@ -1110,7 +1140,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn post_assign_messaging_profile_to_campaign(
             c: &Client,
             a: &Args,
@@ -1166,7 +1198,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_phone_numbers_jobs(
             c: &Client,
             a: &Args,
@@ -1243,7 +1277,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_user_billing_bundles(
             c: &Client,
             a: &Args,
@@ -1284,7 +1320,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn dial_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CallRequest = a.body()?;
             Ok(
@@ -1859,7 +1897,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_call_control_applications(
             c: &Client,
             a: &Args,
@@ -1928,7 +1968,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn retrieve_call_status(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             Ok(send_json(c.calls().retrieve_status(&call_control_id)))
@@ -1957,7 +1999,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_custom_storage_credentials(
             c: &Client,
             a: &Args,
@@ -2074,7 +2118,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_campaigns(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.query("brandId")?;
             let params = telnyx_api::apis::campaign::GetCampaignsParams {
@@ -2209,7 +2255,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_cdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.legacy().reporting().batch_detail_records().voice().list()))
         }
@@ -2265,7 +2313,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_cdr_usage_reports(
             c: &Client,
             a: &Args,
@@ -2344,7 +2394,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_completion_json(
             c: &Client,
             a: &Args,
@@ -2385,7 +2437,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_cloudfs_filesystems(
             c: &Client,
             a: &Args,
@@ -2462,7 +2516,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_all_requested_clusters(
             c: &Client,
             a: &Args,
@@ -2515,7 +2571,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_comments_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let params = telnyx_api::apis::comments::ListCommentsSimpleParams {
@@ -2548,7 +2606,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_conferences(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::conference_commands::ListConferencesParams {
                 region: a.query_opt("region")?,
@@ -2826,7 +2886,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_connections(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::connections::ListConnectionsParams {
                 filter: a.query_opt("filter")?,
@@ -2846,7 +2908,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn search_conversation_histories(
             c: &Client,
             a: &Args,
@@ -2881,7 +2945,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_conversations(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::conversations::GetConversationsParams {
                 id: a.query_opt("id")?,
@@ -3148,7 +3214,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn retreive_country_coverage(
             c: &Client,
             _a: &Args,
@@ -3169,7 +3237,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_network_coverage(
             c: &Client,
             a: &Args,
@@ -3188,7 +3258,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_credential_connections(
             c: &Client,
             a: &Args,
@@ -3258,7 +3330,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn find_telephony_credentials(
             c: &Client,
             a: &Args,
@@ -3312,7 +3386,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_csv_downloads(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::csv_downloads::ListCsvDownloadsParams {
                 page: a.query_opt("page")?,
@@ -3341,7 +3417,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_customer_service_records(
             c: &Client,
             a: &Args,
@@ -3400,7 +3478,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_migration_source_coverage(
             c: &Client,
             _a: &Args,
@@ -3477,7 +3557,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_call_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::debugging::ListCallEventsParams {
                 filter: a.query_opt("filter")?,
@@ -3492,7 +3574,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn search_detail_records(
             c: &Client,
             a: &Args,
@@ -3511,7 +3595,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_dialogflow_connection(
             c: &Client,
             a: &Args,
@@ -3563,7 +3649,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_dir_references(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             Ok(send_json(c.dir().references().list(&dir_id)))
@@ -3610,7 +3698,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_all_dirs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::display_identity_records::ListAllDirsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -3710,7 +3800,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_document_links(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::documents::ListDocumentLinksParams {
                 filter: a.query_opt("filter")?,
@@ -3761,7 +3853,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_dynamic_emergency_addresses(
             c: &Client,
             a: &Args,
@@ -3814,7 +3908,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_dynamic_emergency_endpoints(
             c: &Client,
             a: &Args,
@@ -3864,7 +3960,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_domain_dns_records(
             c: &Client,
             a: &Args,
@@ -3886,7 +3984,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_domains(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_domains::ListEmailDomainsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -3941,7 +4041,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_events::ListEmailEventsParams {
                 page_size: a.query_opt("page_size")?,
@@ -3970,7 +4072,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_messages(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_messages::ListEmailMessagesParams {
                 page_size: a.query_opt("page_size")?,
@@ -4042,7 +4146,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_email_block_import(
             c: &Client,
             a: &Args,
@@ -4072,7 +4178,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_blocks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_suppressions::ListEmailBlocksParams {
                 page_number: a.query_opt("page[number]")?,
@@ -4129,7 +4237,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_templates(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_templates::ListEmailTemplatesParams {
                 page_size: a.query_opt("page_size")?,
@@ -4196,7 +4306,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_unsubscribe_groups(
             c: &Client,
             a: &Args,
@@ -4296,7 +4408,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_email_validation(
             c: &Client,
             a: &Args,
@@ -4346,7 +4460,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_dir_email_verification_status(
             c: &Client,
             a: &Args,
@@ -4384,7 +4500,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_email_domain_webhooks(
             c: &Client,
             a: &Args,
@@ -4457,7 +4575,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_tasks_by_status(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::embeddings::GetTasksByStatusParams {
                 status: a.query_opt("status")?,
@@ -4531,7 +4651,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_enterprises(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::enterprises::ListEnterprisesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -4594,7 +4716,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_enum_endpoint(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let endpoint: types::GetEnumEndpointEndpoint = a.path("endpoint")?;
             Ok(send_json(c.messaging_10dlc().get_enum(&endpoint)))
@@ -4606,7 +4730,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_external_connections(
             c: &Client,
             a: &Args,
@@ -4880,7 +5006,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_finetuningjob(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.ai().fine_tuning().jobs().list()))
         }
@@ -4921,7 +5049,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_fqdn_connections(
             c: &Client,
             a: &Args,
@@ -4976,7 +5106,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_fqdns(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::fqdns::ListFqdnsParams {
                 page: a.query_opt("page")?,
@@ -5019,7 +5151,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_global_ip_allowed_ports(
             c: &Client,
             _a: &Args,
@@ -5172,7 +5306,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_messaging_hosted_number_orders(
             c: &Client,
             a: &Args,
@@ -5289,7 +5425,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_inexplicit_number_orders(
             c: &Client,
             a: &Args,
@@ -5328,7 +5466,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_infringement_claims_for_dir(
             c: &Client,
             a: &Args,
@@ -5395,7 +5535,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_integration_secrets(
             c: &Client,
             a: &Args,
@@ -5434,7 +5576,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_integrations(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.ai().integrations().list()))
         }
@@ -5476,7 +5620,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_inventory_coverage(
             c: &Client,
             a: &Args,
@@ -5493,7 +5639,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_monthly_charges_breakdown(
             c: &Client,
             a: &Args,
@@ -5538,7 +5686,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_access_ip_addresses(
             c: &Client,
             a: &Args,
@@ -5584,7 +5734,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_ip_connections(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ip_connections::ListIpConnectionsParams {
                 filter: a.query_opt("filter")?,
@@ -5620,7 +5772,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_access_ip_ranges(
             c: &Client,
             a: &Args,
@@ -5659,7 +5813,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_ips(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ips::ListIpsParams {
                 page: a.query_opt("page")?,
@@ -5695,7 +5851,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_kv_keys(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::kv_keys::ListKvKeysParams {
@@ -5739,7 +5897,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_kv_namespaces(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::kv_namespaces::ListKvNamespacesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -5770,7 +5930,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_managed_accounts(
             c: &Client,
             a: &Args,
@@ -5859,7 +6021,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_mcp_servers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::mcp_servers::ListMcpServersParams {
                 type_: a.query_opt("type")?,
@@ -5905,7 +6069,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_paginated_mdrs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::mdr_detail_reports::GetPaginatedMdrsParams {
                 start_date: a.query_opt("start_date")?,
@@ -5927,7 +6093,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_mdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(
                 send_json(
@@ -5977,7 +6145,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_legacy_mdr_usage_reports(
             c: &Client,
             a: &Args,
@@ -6091,7 +6261,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::media_storage_api::ListMediaStorageParams {
                 filter: a.query_opt("filter")?,
@@ -6126,7 +6298,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn send_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateMessageRequest = a.body()?;
             Ok(send_json(c.messages().send(body.to.clone()).replace_input(body)))
@@ -6235,7 +6409,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_alphanumeric_sender_ids(
             c: &Client,
             a: &Args,
@@ -6362,7 +6538,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_messaging_url_domains(
             c: &Client,
             a: &Args,
@@ -6379,7 +6557,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_public_missions_missions(
             c: &Client,
             a: &Args,
@@ -6915,7 +7095,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_mobile_network_operators(
             c: &Client,
             a: &Args,
@@ -6933,7 +7115,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_mobile_phone_numbers_with_messaging_settings(
             c: &Client,
             a: &Args,
@@ -6961,7 +7145,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_mobile_phone_numbers(
             c: &Client,
             a: &Args,
@@ -6994,7 +7180,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_mobile_voice_connections(
             c: &Client,
             a: &Args,
@@ -7044,7 +7232,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_networks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::networks::ListNetworksParams {
                 filter: a.query_opt("filter")?,
@@ -7110,7 +7300,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_notification_channels(
             c: &Client,
             a: &Args,
@@ -7245,7 +7437,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn lookup_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             let params = telnyx_api::apis::number_lookup::LookupNumberParams {
@@ -7264,7 +7458,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_portout_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::number_portout::ListPortoutRequestParams {
                 page: a.query_opt("page")?,
@@ -7391,7 +7587,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn bulk_update_messaging_settings_on_phone_numbers(
             c: &Client,
             a: &Args,
@@ -7451,7 +7649,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn post_numbers_features(
             c: &Client,
             a: &Args,
@@ -7473,7 +7673,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_o_auth_clients(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::oauth_clients::ListOAuthClientsParams {
                 page_size: a.query_opt("page[size]")?,
@@ -7524,7 +7726,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_o_auth_authorization_server_metadata(
             c: &Client,
             _a: &Args,
@@ -7544,7 +7748,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_o_auth_grants(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::oauth_grants::ListOAuthGrantsParams {
                 page_size: a.query_opt("page[size]")?,
@@ -7567,7 +7773,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn authorize_o_auth(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let response_type: types::AuthorizeOAuthResponseType = a
                 .query("response_type")?;
@@ -7637,7 +7845,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_objects(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let params = telnyx_api::apis::object::ListObjectsParams {
@@ -7716,7 +7926,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_openai_chat_completion(
             c: &Client,
             a: &Args,
@@ -7747,7 +7959,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_openai_embeddings(
             c: &Client,
             a: &Args,
@@ -7777,7 +7991,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_opt_outs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::opt_out_management::ListOptOutsParams {
                 redaction_enabled: a.query_opt("redaction_enabled")?,
@@ -7882,7 +8098,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_organization_users(
             c: &Client,
             a: &Args,
@@ -7933,7 +8151,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_ota_updates(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ota_updates::ListOtaUpdatesParams {
                 filter: a.query_opt("filter")?,
@@ -7952,7 +8172,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_outbound_voice_profiles(
             c: &Client,
             a: &Args,
@@ -8011,7 +8233,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_dir_phone_number_batches_simplified(
             c: &Client,
             a: &Args,
@@ -8043,7 +8267,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_number_block_orders(
             c: &Client,
             a: &Args,
@@ -8082,7 +8308,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_phone_number_blocks_jobs(
             c: &Client,
             a: &Args,
@@ -8124,7 +8352,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_all_phone_number_campaigns(
             c: &Client,
             a: &Args,
@@ -8209,7 +8439,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_phone_numbers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::phone_number_configurations::ListPhoneNumbersParams {
                 page: a.query_opt("page")?,
@@ -8333,7 +8565,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_comments(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::phone_number_orders::ListCommentsParams {
                 filter: a.query_opt("filter")?,
@@ -8487,7 +8721,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn post_portability_check(
             c: &Client,
             a: &Args,
@@ -8502,7 +8738,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_number_reservations(
             c: &Client,
             a: &Args,
@@ -8545,7 +8783,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_available_phone_number_blocks(
             c: &Client,
             a: &Args,
@@ -8571,7 +8811,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_dir_phone_numbers_simplified(
             c: &Client,
             a: &Args,
@@ -8623,7 +8865,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_porting_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::porting_orders::ListPortingEventsParams {
                 page: a.query_opt("page")?,
@@ -9289,7 +9533,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_presigned_object_url(
             c: &Client,
             a: &Args,
@@ -9314,7 +9560,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_private_wireless_gateways(
             c: &Client,
             a: &Args,
@@ -9365,7 +9613,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_messaging_profiles(
             c: &Client,
             a: &Args,
@@ -9449,7 +9699,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_fax_applications(
             c: &Client,
             a: &Args,
@@ -9515,7 +9767,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_faxes(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::programmable_fax_commands::ListFaxesParams {
                 filter: a.query_opt("filter")?,
@@ -9561,7 +9815,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_pronunciation_dicts(
             c: &Client,
             a: &Args,
@@ -9615,7 +9871,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_public_internet_gateways(
             c: &Client,
             a: &Args,
@@ -9654,7 +9912,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_push_credentials(
             c: &Client,
             a: &Args,
@@ -9693,7 +9953,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_queues(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::queue_commands::ListQueuesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -9763,7 +10025,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn send_rcs_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::RcsMessage = a.body()?;
             Ok(
@@ -9859,7 +10123,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_call_reasons(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::reference_data::ListCallReasonsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -9884,7 +10150,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_regions(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send_json(c.regions().list()))
         }
@@ -9895,7 +10163,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_regulatory_requirements_phone_numbers(
             c: &Client,
             a: &Args,
@@ -9928,7 +10198,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_wdr_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::reporting::GetWdrReportsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -9963,7 +10235,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_billing_group_report(
             c: &Client,
             a: &Args,
@@ -9985,7 +10259,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_reputation_settings(
             c: &Client,
             a: &Args,
@@ -10265,7 +10541,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn update_number_order_phone_number_requirement_group(
             c: &Client,
             a: &Args,
@@ -10359,7 +10637,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_requirement_types(
             c: &Client,
             a: &Args,
@@ -10384,7 +10664,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_requirements(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::requirements::ListRequirementsParams {
                 filter: a.query_opt("filter")?,
@@ -10438,7 +10720,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_room_compositions(
             c: &Client,
             a: &Args,
@@ -10477,7 +10761,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_room_participants(
             c: &Client,
             a: &Args,
@@ -10502,7 +10788,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_room_recordings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::room_recordings::ListRoomRecordingsParams {
                 filter: a.query_opt("filter")?,
@@ -10538,7 +10826,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_room_sessions(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::room_sessions::ListRoomSessionsParams {
                 include_participants: a.query_opt("include_participants")?,
@@ -10639,7 +10929,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_rooms(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::rooms::ListRoomsParams {
                 include_sessions: a.query_opt("include_sessions")?,
@@ -10687,7 +10979,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_room_client_token(
             c: &Client,
             a: &Args,
@@ -10727,7 +11021,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_session_analysis_metadata(
             c: &Client,
             _a: &Args,
@@ -10770,7 +11066,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_black_box_test_results(
             c: &Client,
             a: &Args,
@@ -10791,7 +11089,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_partner_campaigns_shared_by_user(
             c: &Client,
             a: &Args,
@@ -10863,7 +11163,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_short_codes(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::short_codes::ListShortCodesParams {
                 filter: a.query_opt("filter")?,
@@ -10894,7 +11196,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_bulk_sim_card_actions(
             c: &Client,
             a: &Args,
@@ -10934,7 +11238,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_sim_card_group_actions(
             c: &Client,
             a: &Args,
@@ -10962,7 +11268,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_all_sim_card_groups(
             c: &Client,
             a: &Args,
@@ -11071,7 +11379,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn preview_sim_card_orders(
             c: &Client,
             a: &Args,
@@ -11118,7 +11428,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn purchase_e_sim(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ESimPurchase = a.body()?;
             Ok(send_json(c.actions().purchase().create(body.amount).replace_input(body)))
@@ -11350,7 +11662,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_siprec_connector(
             c: &Client,
             a: &Args,
@@ -11403,7 +11717,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_stt_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(
                 send_json(
@@ -11458,7 +11774,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_stt_providers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::speech_to_text_capabilities::ListSttProvidersParams {
                 service_type: a.query_opt("service_type")?,
@@ -11473,7 +11791,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn transcription_over_ws(
             c: &Client,
             a: &Args,
@@ -11491,14 +11811,10 @@ pub mod ops {
                 keywords: a.query_opt("keywords")?,
             };
             Ok(
-                send(
+                send_websocket(
                     c
                         .speech_to_text()
-                        .retrieve_transcription(
-                            &transcription_engine,
-                            &input_format,
-                            bytes::Bytes::from(a.raw_body()),
-                        )
+                        .retrieve_transcription(&transcription_engine, &input_format)
                         .replace_input(params),
                 ),
             )
@@ -11510,7 +11826,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_stt_usage_report_sync(
             c: &Client,
             a: &Args,
@@ -11537,7 +11855,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn create_stored_payment_transaction(
             c: &Client,
             a: &Args,
@@ -11559,7 +11879,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_telco_data_usage_reports(
             c: &Client,
             _a: &Args,
@@ -11608,7 +11930,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_terms_of_service_agreements(
             c: &Client,
             a: &Args,
@@ -11664,7 +11988,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn find_texml_applications(
             c: &Client,
             a: &Args,
@@ -11726,7 +12052,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_texml_calls(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let params = telnyx_api::apis::texml_rest_commands::GetTexmlCallsParams {
@@ -12336,7 +12664,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn text_to_speech_over_ws(
             c: &Client,
             a: &Args,
@@ -12350,7 +12680,11 @@ pub mod ops {
                 audio_format: a.query_opt("audio_format")?,
                 socket_id: a.query_opt("socket_id")?,
             };
-            Ok(send(c.text_to_speech().retrieve_speech().replace_input(params)))
+            Ok(
+                send_websocket(
+                    c.text_to_speech().retrieve_speech().replace_input(params),
+                ),
+            )
         }
         pub fn generate_speech(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::GenerateSpeechRequest = a.body()?;
@@ -12374,7 +12708,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_traffic_policy_profiles(
             c: &Client,
             a: &Args,
@@ -12447,7 +12783,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_sip_registration_status(
             c: &Client,
             a: &Args,
@@ -12525,7 +12863,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_usage_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let product: String = a.query("product")?;
             let dimensions: Vec<String> = a.query("dimensions")?;
@@ -12567,7 +12907,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn find_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_addresses::FindUserAddressParams {
                 page: a.query_opt("page")?,
@@ -12605,7 +12947,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_user_bundles(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_bundles::GetUserBundlesParams {
                 filter: a.query_opt("filter")?,
@@ -12703,7 +13047,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_user_tags(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_tags::GetUserTagsParams {
                 filter: a.query_opt("filter")?,
@@ -12717,7 +13063,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_verification_requests(
             c: &Client,
             a: &Args,
@@ -12852,7 +13200,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_verified_numbers(
             c: &Client,
             a: &Args,
@@ -12916,7 +13266,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_verifications(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             Ok(send_json(c.verifications().by_phone_number().list(&phone_number)))
@@ -13113,7 +13465,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_virtual_cross_connects(
             c: &Client,
             a: &Args,
@@ -13189,7 +13543,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_channel_zones(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_channels::GetChannelZonesParams {
                 page: a.query_opt("page")?,
@@ -13241,7 +13597,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_voice_clones(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_clones::ListVoiceClonesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -13290,7 +13648,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_voice_designs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_designs::ListVoiceDesignsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -13356,7 +13716,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_voice_sdk_call_reports(
             c: &Client,
             a: &Args,
@@ -13381,7 +13743,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
             Ok(send_json(c.phone_numbers().voicemail().retrieve(&phone_number_id)))
@@ -13419,7 +13783,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_paginated_wdrs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::wdr_detail_reports::GetPaginatedWdrsParams {
                 start_date: a.query_opt("start_date")?,
@@ -13444,7 +13810,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn get_webhook_deliveries(
             c: &Client,
             a: &Args,
@@ -13466,7 +13834,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_wabas(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::whatsapp_business_accounts::ListWabasParams {
                 page: a.query_opt("page")?,
@@ -13535,7 +13905,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_whatsapp_templates(
             c: &Client,
             a: &Args,
@@ -13599,7 +13971,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn send_whatsapp_message(
             c: &Client,
             a: &Args,
@@ -13625,7 +13999,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn initialize_whatsapp_verification(
             c: &Client,
             a: &Args,
@@ -13815,7 +14191,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn list_wireguard_interfaces(
             c: &Client,
             a: &Args,
@@ -13908,7 +14286,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn wireless_blocklists_get_all(
             c: &Client,
             a: &Args,
@@ -13976,7 +14356,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn wireless_regions_get_all(
             c: &Client,
             a: &Args,
@@ -13991,7 +14373,9 @@ pub mod ops {
         use telnyx_api::types;
         use telnyx_api::Client;
         #[allow(unused_imports)]
-        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+        use crate::conformance::{
+            send, send_json, send_json_or_text, send_websocket, Args, CallFuture,
+        };
         pub fn settle_x402_payment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::X402SettleRequest = a.body()?;
             let params = telnyx_api::apis::x402_payment_transactions::SettleX402PaymentParams {
@@ -36130,16 +36514,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::ApplicationName>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/AudioChunkFrame",
-        type_name: "AudioChunkFrame",
-        roundtrip: roundtrip::<types::AudioChunkFrame>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/AudioChunkFrame/properties/type",
-        type_name: "AudioChunkFrameType",
-        roundtrip: roundtrip::<types::AudioChunkFrameType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/audit-logs_Error",
         type_name: "AuditLogsError",
         roundtrip: roundtrip::<types::AuditLogsError>,
@@ -37799,11 +38173,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         >,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ClientTextFrame",
-        type_name: "ClientTextFrame",
-        roundtrip: roundtrip::<types::ClientTextFrame>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider",
         type_name: "CloudProvider",
         roundtrip: roundtrip::<types::CloudProvider>,
@@ -38703,11 +39072,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<Option<types::EncryptedMedia>>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/ErrorFrame",
-        type_name: "ErrorFrame",
-        roundtrip: roundtrip::<types::ErrorFrame>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/ErrorFrame/properties/type",
         type_name: "ErrorFrameType",
         roundtrip: roundtrip::<types::ErrorFrameType>,
@@ -38986,16 +39350,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/paths/~1phone_numbers/get/parameters/2/schema/properties/voice.connection_name",
         type_name: "FilterVoiceConnectionName",
         roundtrip: roundtrip::<types::FilterVoiceConnectionName>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FinalFrame",
-        type_name: "FinalFrame",
-        roundtrip: roundtrip::<types::FinalFrame>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/FinalFrame/properties/type",
-        type_name: "FinalFrameType",
-        roundtrip: roundtrip::<types::FinalFrameType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/ForbiddenError",
@@ -40449,19 +40803,9 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::StreamType>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SttErrorFrame",
-        type_name: "SttErrorFrame",
-        roundtrip: roundtrip::<types::SttErrorFrame>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SttErrorFrame/properties/type",
-        type_name: "SttErrorFrameType",
-        roundtrip: roundtrip::<types::SttErrorFrameType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/SttServerEvent",
-        type_name: "SttServerEvent",
-        roundtrip: roundtrip::<types::SttServerEvent>,
+        pointer: "#/components/schemas/SttClientEvent",
+        type_name: "SttClientEvent",
+        roundtrip: roundtrip::<types::SttClientEvent>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue",
@@ -40586,16 +40930,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::TrackingSettings>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/TranscriptFrame",
-        type_name: "TranscriptFrame",
-        roundtrip: roundtrip::<types::TranscriptFrame>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/TranscriptFrame/properties/type",
-        type_name: "TranscriptFrameType",
-        roundtrip: roundtrip::<types::TranscriptFrameType>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/Transcription",
         type_name: "Transcription",
         roundtrip: roundtrip::<types::Transcription>,
@@ -40646,11 +40980,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TransferTool/properties/type",
         type_name: "TransferToolType",
         roundtrip: roundtrip::<types::TransferToolType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/TtsServerEvent",
-        type_name: "TtsServerEvent",
-        roundtrip: roundtrip::<types::TtsServerEvent>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/UnauthorizedError",
@@ -41851,9 +42180,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Model>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/SttClientEvent",
-        type_name: "SttClientEvent",
-        roundtrip: roundtrip::<types::SttClientEvent>,
+        pointer: "#/components/schemas/SttErrorFrame",
+        type_name: "SttErrorFrame",
+        roundtrip: roundtrip::<types::SttErrorFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SttErrorFrame/properties/type",
+        type_name: "SttErrorFrameType",
+        roundtrip: roundtrip::<types::SttErrorFrameType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/SttServerEvent",
+        type_name: "SttServerEvent",
+        roundtrip: roundtrip::<types::SttServerEvent>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TranscriptFrame",
+        type_name: "TranscriptFrame",
+        roundtrip: roundtrip::<types::TranscriptFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TranscriptFrame/properties/type",
+        type_name: "TranscriptFrameType",
+        roundtrip: roundtrip::<types::TranscriptFrameType>,
     },
     SchemaEntry {
         pointer: "#/paths/~1speech-to-text~1transcription/get/parameters/0/schema",
@@ -42809,6 +43158,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::UpdateCallRequestStatusCallbackMethod>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/AudioChunkFrame",
+        type_name: "AudioChunkFrame",
+        roundtrip: roundtrip::<types::AudioChunkFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/AudioChunkFrame/properties/type",
+        type_name: "AudioChunkFrameType",
+        roundtrip: roundtrip::<types::AudioChunkFrameType>,
+    },
+    SchemaEntry {
         pointer: "#/paths/~1text-to-speech~1speech/get/parameters/5/schema",
         type_name: "AudioFormat",
         roundtrip: roundtrip::<types::AudioFormat>,
@@ -42839,9 +43198,29 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::Base64AudioResponse>,
     },
     SchemaEntry {
+        pointer: "#/components/schemas/ClientTextFrame",
+        type_name: "ClientTextFrame",
+        roundtrip: roundtrip::<types::ClientTextFrame>,
+    },
+    SchemaEntry {
         pointer: "#/components/schemas/ElevenLabsProviderParams",
         type_name: "ElevenLabsProviderParams",
         roundtrip: roundtrip::<types::ElevenLabsProviderParams>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/ErrorFrame",
+        type_name: "ErrorFrame",
+        roundtrip: roundtrip::<types::ErrorFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FinalFrame",
+        type_name: "FinalFrame",
+        roundtrip: roundtrip::<types::FinalFrame>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/FinalFrame/properties/type",
+        type_name: "FinalFrameType",
+        roundtrip: roundtrip::<types::FinalFrameType>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/GenerateSpeechRequest",
@@ -42897,6 +43276,11 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/TelnyxProviderParams/properties/emotion",
         type_name: "TelnyxProviderParamsEmotion",
         roundtrip: roundtrip::<types::TelnyxProviderParamsEmotion>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/TtsServerEvent",
+        type_name: "TtsServerEvent",
+        roundtrip: roundtrip::<types::TtsServerEvent>,
     },
     SchemaEntry {
         pointer: "#/components/schemas/Voice",

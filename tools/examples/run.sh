@@ -6,6 +6,8 @@
 #   webhook_server, call_control_ivr    served on loopback and sent signed webhooks (signed with
 #                                       Node's Ed25519: the Node that runs Prism), their API
 #                                       calls going to that Prism
+#   text_to_speech                      against the speech WebSockets' stand-in
+#                                       (speech_mock_server, `telnyx_api::testing::speech`)
 #
 # Fails when an example exits non-zero, when an expected line is missing from its output, when
 # any example's output contains the API key, or when Prism reports a request that breaks the
@@ -107,10 +109,10 @@ EOF
 export TELNYX_PUBLIC_KEY="$(node "$tmp/sign.cjs" keygen)"
 export TELNYX_IVR_TRANSFER_TO="$transfer_to"
 
-# Start a webhook server example on a free port; sets $url to its webhook URL.
+# Start a server example on a free port; sets $url to the URL it prints.
 serve() {
     local name="$1"
-    echo "--- $name (sent signed webhooks)"
+    echo "--- $name (${2:-sent signed webhooks})"
     "$bin/$name" 127.0.0.1:0 >"$tmp/$name.out" 2>&1 &
     servers+=("$!")
     for _ in $(seq 1 100); do
@@ -156,6 +158,23 @@ expect "$name" "^call\.gather\.ended v3:examples-run -> transfer to \\$transfer_
 expect "$name" '^rejected: '
 grep -q 'command failed' "$tmp/$name.out" && fail "$name: a Call Control command failed against Prism"
 
+# text_to_speech over the WebSocket, against the speech stand-in (`telnyx_api::testing::speech`),
+# which speaks each word as 0xFF 0xF3 then the word (`testing::speech::tts_audio`).
+serve speech_mock_server "the speech WebSockets' stand-in"
+prism_url="$TELNYX_BASE_URL"
+export TELNYX_BASE_URL="$url"
+run text_to_speech --voice Telnyx.NaturalHD.astra --audio-format mp3 --out "$tmp/tts.mp3" Hello from run.sh
+expect text_to_speech "^wrote 21 bytes to $tmp/tts.mp3\$"
+printf '\xff\xf3Hello\xff\xf3from\xff\xf3run.sh' | cmp -s - "$tmp/tts.mp3" || fail "text_to_speech: $tmp/tts.mp3 is not the audio the server sent"
+echo "--- text_to_speech --voice error (an error frame: exit 1)"
+if "$bin/text_to_speech" --voice error --out "$tmp/error.mp3" Hello >"$tmp/text_to_speech_error.out" 2>&1; then
+    cat "$tmp/text_to_speech_error.out"
+    fail "text_to_speech exited 0 on an error frame"
+fi
+cat "$tmp/text_to_speech_error.out"
+expect text_to_speech_error '^text_to_speech: the server sent an error frame: Invalid voice_id specified$'
+export TELNYX_BASE_URL="$prism_url"
+
 # No example may print the API key or the client secret, whatever happened.
 for out in "$tmp"/*.out; do
     if grep -qF "$key" "$out"; then fail "$(basename "$out" .out) printed the API key"; fi
@@ -166,4 +185,4 @@ if grep -q 'Violation: request' "$prism_log"; then
     grep -B2 'Violation: request' "$prism_log" >&2
     fail "Prism found requests that break the spec (log: above)"
 fi
-echo "examples: 4 passed (send_sms with an API key and with client credentials), 0 failed"
+echo "examples: 5 passed (send_sms with an API key and with client credentials; text_to_speech with its audio and with an error frame), 0 failed"

@@ -40,6 +40,8 @@ pub const CALL_METHODS: &[&str] = &[
     "extra_header",
     "extra_query",
     "extra_body",
+    // `crate::ws::WsCall`.
+    "connect",
 ];
 
 /// How the API lets a request be repeated without repeating its effect: its dedup key.
@@ -326,6 +328,13 @@ pub fn params_setters(op: &Operation, prefix: &TokenStream) -> TokenStream {
         let ty = type_tokens(&p.ty, prefix);
         setter(&p.name, p.doc.as_deref(), &ty, quote!(self.input_mut().#fname = Some(value.into());), false)
     });
+    if let ResponseKind::WebSocket(_) = &op.response {
+        return quote! {
+            impl<C, S> crate::ws::WsCall<C, S, #ps> {
+                #(#setters)*
+            }
+        };
+    }
     quote! {
         impl<T> crate::ApiCall<T, #ps> {
             #(#setters)*

@@ -3,7 +3,7 @@
 use quote::quote;
 
 use crate::error::Result;
-use crate::ir::{Ir, PagingStyle};
+use crate::ir::{Ir, PagingStyle, ResponseKind};
 
 pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2::TokenStream> {
     let entries = ir.operations.iter().map(|op| {
@@ -22,6 +22,7 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
             }
             None => quote!(None),
         };
+        let websocket = matches!(op.response, ResponseKind::WebSocket(_));
         let stream = match &op.paging {
             Some(p) => {
                 let m = calls.items_method(op);
@@ -46,6 +47,7 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
                 call_path: #call_path,
                 item_stream: #stream,
                 dedup_key: #dedup,
+                websocket: #websocket,
             },
         }
     });
@@ -81,6 +83,9 @@ pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2
             /// gives none and sends again on every retry: `member:command_id` (a body member)
             /// or `header:Idempotency-Key`. See [`crate::retry`].
             pub dedup_key: Option<&'static str>,
+            /// A WebSocket (the spec answers it with `101 Switching Protocols`): its method
+            /// returns a [`crate::ws::WsCall`] to `connect()`, not a call to send.
+            pub websocket: bool,
         }
 
         /// The item-stream method of a paged list operation (see [`crate::pagination`]).

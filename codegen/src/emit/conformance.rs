@@ -88,6 +88,7 @@ fn op_fn(op: &Operation, calls: &Calls<'_>) -> TokenStream {
     let send = match op.response {
         ResponseKind::Json(_) => quote!(send_json),
         ResponseKind::JsonOrText(_) => quote!(send_json_or_text),
+        ResponseKind::WebSocket(_) => quote!(send_websocket),
         _ => quote!(send),
     };
     let resources = op.call_resources.iter().map(|r| {
@@ -117,7 +118,7 @@ pub fn conformance(ir: &Ir, calls: &Calls<'_>) -> TokenStream {
                 use telnyx_api::types;
                 use telnyx_api::Client;
                 #[allow(unused_imports)]
-                use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
+                use crate::conformance::{send, send_json, send_json_or_text, send_websocket, Args, CallFuture};
                 #(#fns)*
             }
         }

@@ -103,7 +103,45 @@ pub fn return_type(r: &ResponseKind, prefix: &TokenStream) -> TokenStream {
             quote!(crate::JsonOrText<#t>)
         }
         ResponseKind::Xml(t) => type_tokens(t, prefix),
+        ResponseKind::WebSocket(ws) => {
+            let (c, s) = (frame_type(&ws.client, prefix), frame_type(&ws.server, prefix));
+            quote!(crate::ws::Connection<#c, #s>)
+        }
     }
+}
+
+/// The Rust type of one side's WebSocket frames.
+fn frame_type(f: &WsFrame, prefix: &TokenStream) -> TokenStream {
+    match f {
+        WsFrame::Json(t) => type_tokens(t, prefix),
+        WsFrame::Binary => quote!(bytes::Bytes),
+        WsFrame::Text => quote!(String),
+        WsFrame::None => quote!(crate::ws::Frame),
+    }
+}
+
+/// How a WebSocket's frames are written and read (`crate::ws::Frames`).
+fn frames(ws: &WebSocket, prefix: &TokenStream) -> TokenStream {
+    let encode = match &ws.client {
+        WsFrame::Json(_) => quote!(crate::ws::encode_json),
+        WsFrame::Binary => quote!(crate::ws::encode_binary),
+        WsFrame::Text => quote!(crate::ws::encode_text),
+        WsFrame::None => quote!(crate::ws::encode_frame),
+    };
+    let decode = match &ws.server {
+        WsFrame::Json(_) => quote!(crate::request::decode_json),
+        WsFrame::Binary => quote!(crate::request::decode_bytes),
+        WsFrame::Text | WsFrame::None => quote!(crate::request::decode_text),
+    };
+    let is_error = match (&ws.error_variant, &ws.server) {
+        (Some(v), WsFrame::Json(t)) => {
+            let t = type_tokens(t, prefix);
+            let v = ident(v);
+            quote!(|frame| matches!(frame, #t::#v(_)))
+        }
+        _ => quote!(crate::ws::no_error_frame),
+    };
+    quote!(crate::ws::Frames { encode: #encode, decode: #decode, is_error: #is_error })
 }
 
 fn method_doc(op: &Operation, calls: &Calls<'_>) -> TokenStream {
@@ -156,6 +194,28 @@ fn method_doc(op: &Operation, calls: &Calls<'_>) -> TokenStream {
             lines.push("The optional parameters are setters on the returned call.".to_owned());
         }
         Input::None => {}
+    }
+    if let ResponseKind::WebSocket(ws) = &op.response {
+        let side = |f: &WsFrame| match f {
+            WsFrame::Json(t) => match t.named() {
+                Some(n) => format!("[`{n}`](types::{n})s"),
+                None => "JSON frames".to_owned(),
+            },
+            WsFrame::Binary => "binary frames (`bytes::Bytes`)".to_owned(),
+            WsFrame::Text => "text frames".to_owned(),
+            WsFrame::None => "untyped frames".to_owned(),
+        };
+        lines.push(String::new());
+        let error = match (&ws.error_variant, ws.server.json().and_then(TypeRef::named)) {
+            (Some(v), Some(n)) => format!(" (a `{n}::{v}` comes as `Err(Error::ServerFrame)`)"),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "A WebSocket: `.connect().await` opens a [`crate::ws::Connection`] that sends {} and yields {}{error}. \
+             See [`crate::ws`].",
+            side(&ws.client),
+            side(&ws.server),
+        ));
     }
     lines_to_attrs(&lines)
 }
@@ -488,7 +548,7 @@ fn method_with_body(
     match &op.response {
         ResponseKind::Bytes | ResponseKind::Text => stmts.push(quote!(request.accept("*/*");)),
         ResponseKind::Xml(_) => stmts.push(quote!(request.accept("application/xml");)),
-        ResponseKind::Empty | ResponseKind::Json(_) | ResponseKind::JsonOrText(_) => {}
+        ResponseKind::Empty | ResponseKind::Json(_) | ResponseKind::JsonOrText(_) | ResponseKind::WebSocket(_) => {}
     }
     let ret = return_type(&op.response, prefix);
     let input_ty = match input {
@@ -505,6 +565,7 @@ fn method_with_body(
         ResponseKind::Text => quote!(crate::request::decode_text),
         ResponseKind::JsonOrText(_) => quote!(crate::request::decode_json_or_text),
         ResponseKind::Xml(_) => quote!(crate::xml::decode_xml),
+        ResponseKind::WebSocket(_) => TokenStream::new(),
     };
     let deprecated = if op.deprecated {
         quote!(#[deprecated(note = "deprecated in the Telnyx API spec")])
@@ -515,6 +576,20 @@ fn method_with_body(
     let mutability = if stmts.is_empty() { TokenStream::new() } else { quote!(mut) };
     // `&self` counts as one.
     let allow = super::calls::many_arguments(args.len() + 1);
+    if let ResponseKind::WebSocket(ws) = &op.response {
+        let (c, s) = (frame_type(&ws.client, prefix), frame_type(&ws.server, prefix));
+        let frames = frames(ws, prefix);
+        return quote! {
+            #doc
+            #deprecated
+            #allow
+            pub fn #name(&self, #(#args),*) -> crate::ws::WsCall<#c, #s #input_ty> {
+                let #mutability request = Request::new(reqwest::Method::#method_ident, #id, #template, #path_expr);
+                #(#stmts)*
+                crate::ws::WsCall::new(#client, request, #frames) #with_input
+            }
+        };
+    }
     quote! {
         #doc
         #deprecated
@@ -574,7 +649,8 @@ pub fn tag_file(ops: &[&Operation], calls: &Calls<'_>) -> TokenStream {
                 .body
                 .as_ref()
                 .is_some_and(|b| b.ty.named().is_some() && !matches!(b.kind, BodyKind::Bytes(_) | BodyKind::Text(_)))
-            || matches!(&op.response, ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) if t.named().is_some())
+            || op.response.received().is_some_and(|t| t.named().is_some())
+            || op.response.sent().is_some_and(|t| t.named().is_some())
     });
     let types_import = if uses_types {
         quote!(
@@ -583,8 +659,18 @@ pub fn tag_file(ops: &[&Operation], calls: &Calls<'_>) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    // WebSockets are `crate::ws::WsCall`s.
+    let request_import = if ops.iter().all(|op| matches!(op.response, ResponseKind::WebSocket(_))) {
+        quote!(
+            use crate::request::Request;
+        )
+    } else {
+        quote!(
+            use crate::request::{ApiCall, Request};
+        )
+    };
     quote! {
-        use crate::request::{ApiCall, Request};
+        #request_import
         #paging_import
         #query_import
         #types_import

@@ -119,7 +119,11 @@ pub fn sent(ir: &Ir) -> BTreeSet<&str> {
         ir.operations
             .iter()
             .flat_map(|op| {
-                op.params.iter().map(|p| &p.ty).chain(op.body.iter().chain(&op.multipart_alternative).map(|b| &b.ty))
+                op.params
+                    .iter()
+                    .map(|p| &p.ty)
+                    .chain(op.body.iter().chain(&op.multipart_alternative).map(|b| &b.ty))
+                    .chain(op.response.sent())
             })
             .collect(),
     )
@@ -133,11 +137,7 @@ pub fn shaped(ir: &Ir) -> BTreeSet<&str> {
     let by_name: BTreeMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let sent = sent(ir);
     let received = ir.operations.iter().flat_map(|op| {
-        let response = match &op.response {
-            ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) => Some(t),
-            ResponseKind::Empty | ResponseKind::Bytes | ResponseKind::Text => None,
-        };
-        response.into_iter().chain(op.paging.iter().map(|p| &p.item)).chain(&op.callbacks)
+        op.response.received().into_iter().chain(op.paging.iter().map(|p| &p.item)).chain(&op.callbacks)
     });
     let named: Vec<TypeRef> = ir
         .webhook_events
@@ -462,7 +462,27 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, shaped: bool, cfg: &Toke
             cfg,
         )
     });
-    let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
+    // Without the discriminator member, the variant the members tell (a shaped union only:
+    // `codec::tagless` reads the variants' shapes).
+    let tag = if shaped {
+        let constants = u.variants.iter().filter(|v| !v.constants.is_empty()).filter_map(|v| {
+            let tag = v.tags.first()?;
+            let pinned = v.constants.iter().map(|(m, json)| quote!((#m, #json)));
+            Some(quote!((#tag, &[#(#pinned),*])))
+        });
+        quote! {
+            match value.get(#prop) {
+                Some(tag) => tag.as_str(),
+                None => crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[#(#constants),*]),
+            }
+        }
+    } else {
+        quote!(value.get(#prop).and_then(serde_json::Value::as_str))
+    };
+    let unknown_doc = format!(
+        " A `{prop}` value this version of the crate does not know (or, without `{prop}`, members no variant \
+         fits), kept as JSON."
+    );
     // Written with the discriminator value the server sends, also when the variant's own field
     // for it is left empty.
     let ser_arms = u.variants.iter().map(|v| {
@@ -494,7 +514,8 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, shaped: bool, cfg: &Toke
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                match value.get(#prop).and_then(serde_json::Value::as_str) {
+                let tag = #tag;
+                match tag {
                     #(#arms)*
                     _ => Ok(Self::Unknown(value)),
                 }

@@ -38,9 +38,8 @@ pub(super) fn assign_modules(types: &mut [TypeDef], ops: &[Operation]) {
         if let Some(b) = &op.body {
             roots.push(&b.ty);
         }
-        if let ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) = &op.response {
-            roots.push(t);
-        }
+        roots.extend(op.response.received());
+        roots.extend(op.response.sent());
         // The webhooks an operation triggers live with it.
         roots.extend(&op.callbacks);
         let mut stack: Vec<usize> =

@@ -24,6 +24,7 @@ pub(super) fn flatten_response_only(types: &mut [TypeDef], ops: &[Operation]) ->
     for op in ops {
         op.params.iter().for_each(|p| push(&p.ty, &mut stack));
         op.body.iter().chain(&op.multipart_alternative).for_each(|b| push(&b.ty, &mut stack));
+        op.response.sent().into_iter().for_each(|t| push(t, &mut stack));
     }
     while let Some(i) = stack.pop() {
         if !sent.insert(i) {

@@ -194,14 +194,19 @@ impl Lowerer<'_> {
         });
         let params_struct = params.iter().any(|p| !p.required).then(|| self.scope.claim(&format!("{camel}Params")));
 
+        // A WebSocket's request body is its client frames, not an HTTP body.
+        let websocket = self.websocket(op, &camel, at)?;
         let (body, multipart_alternative) = match &op.request_body {
-            None => (None, None),
-            Some(b) => {
+            Some(b) if websocket.is_none() => {
                 let (main, alt) = self.request_body(b, &camel, &format!("{at}/requestBody"))?;
                 (Some(main), alt)
             }
+            _ => (None, None),
         };
-        let response = self.response(op, &camel, at)?;
+        let response = match websocket {
+            Some(ws) => ResponseKind::WebSocket(ws),
+            None => self.response(op, &camel, at)?,
+        };
         let auth = self.auth(op.security.as_ref().or(self.api.security.as_ref()));
         let server = match op.servers.first().or_else(|| path_servers.first()) {
             Some(s) => self.server(s),
@@ -259,8 +264,11 @@ impl Lowerer<'_> {
     /// The name of a path's or operation's server, recorded in [`Lowerer::servers`]; `None` when
     /// it is the document's own (the base URL).
     pub(super) fn server(&mut self, s: &openapiv3::Server) -> Option<String> {
-        let url = s.url.trim_end_matches('/');
-        if self.api.servers.iter().any(|d| d.url.trim_end_matches('/') == url) {
+        // A WebSocket server (`wss://api.telnyx.com/v2`) is reached by upgrading an HTTP request
+        // to the same host: compared, and kept, as its `http(s)://` URL.
+        let http_url = http_scheme(&s.url);
+        let url = http_url.trim_end_matches('/');
+        if self.api.servers.iter().any(|d| http_scheme(&d.url).trim_end_matches('/') == url) {
             return None;
         }
         if let Some(known) = self.servers.iter().find(|k| k.url == url) {
@@ -315,4 +323,14 @@ impl Lowerer<'_> {
         }
         by_module.into_values().collect()
     }
+}
+
+/// `url` with a WebSocket scheme replaced by its HTTP one (`wss://` by `https://`).
+fn http_scheme(url: &str) -> std::borrow::Cow<'_, str> {
+    for (ws, http) in [("wss://", "https://"), ("ws://", "http://")] {
+        if url.len() >= ws.len() && url[..ws.len()].eq_ignore_ascii_case(ws) {
+            return format!("{http}{}", &url[ws.len()..]).into();
+        }
+    }
+    url.into()
 }

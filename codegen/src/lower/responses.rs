@@ -89,6 +89,7 @@ impl Lowerer<'_> {
                                 ty: t.clone(),
                                 tags: Vec::new(),
                                 boxed: false,
+                                constants: Vec::new(),
                             })
                         }
                         ResponseKind::Json(_) | ResponseKind::Empty => {}

@@ -69,7 +69,10 @@ pub(super) fn view(s: &Schema) -> View<'_> {
             v.ty = Some("number");
             v.format = fmt_of(&t.format);
         }
-        SchemaKind::Type(Type::Boolean(_)) => v.ty = Some("boolean"),
+        SchemaKind::Type(Type::Boolean(b)) => {
+            v.ty = Some("boolean");
+            v.enum_values = b.enumeration.iter().flatten().map(|b| Value::Bool(*b)).collect();
+        }
         SchemaKind::Type(Type::Object(o)) => {
             v.ty = Some("object");
             v.properties = Some(&o.properties);

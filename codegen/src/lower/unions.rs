@@ -45,6 +45,28 @@ impl Lowerer<'_> {
         v.all_of.iter().find_map(|part| self.declared_tag(part, prop, depth + 1))
     }
 
+    /// The members (but `prop`) a variant's schema pins to one value (`const`, a one-value
+    /// `enum`), with the value's JSON text: what tells variants apart when a value comes
+    /// without its discriminator (`codec::tagless`).
+    fn pinned_members(&self, s: &ReferenceOr<Schema>, prop: &str, depth: usize) -> Vec<(String, String)> {
+        let Some(schema) = self.resolved(s).filter(|_| depth <= 16) else { return Vec::new() };
+        let v = view(schema);
+        let mut out: Vec<(String, String)> = v
+            .properties
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| name.as_str() != prop)
+            .filter_map(|(name, p)| match view(self.resolved(p)?).enum_values.as_slice() {
+                [one] => Some((name.clone(), one.to_string())),
+                _ => None,
+            })
+            .collect();
+        for part in v.all_of {
+            out.extend(self.pinned_members(part, prop, depth + 1));
+        }
+        out
+    }
+
     pub(super) fn lower_union(
         &mut self,
         v: &View<'_>,
@@ -126,7 +148,18 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            variants.push(UnionVariant { name, ty: t, tags, boxed: false });
+            let constants = match (disc, identity) {
+                (Some(d), TypeRef::Named(n)) => match self.components.iter().find(|(_, rust)| *rust == n) {
+                    Some((schema, _)) => {
+                        let reference =
+                            format!("#/components/schemas/{}", schema.replace('~', "~0").replace('/', "~1"));
+                        self.pinned_members(&ReferenceOr::Reference { reference }, &d.property_name, 0)
+                    }
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            variants.push(UnionVariant { name, ty: t, tags, boxed: false, constants });
         }
         if let (Some(d), false) = (disc, from_default.is_empty()) {
             self.warnings.push((

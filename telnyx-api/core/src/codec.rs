@@ -47,6 +47,61 @@ pub fn untagged<'de, D: Deserializer<'de>, T>(
         .ok_or_else(|| serde::de::Error::custom(format!("data did not match any variant of untagged enum {name}")))
 }
 
+/// The discriminator value of the variant of a tagged union (`shape`, [`Shape::Tagged`]) that
+/// an object without its discriminator member is. Servers do send such frames: Telnyx's
+/// text-to-speech WebSocket leaves `type` out of every frame the spec tags with it.
+///
+/// A variant is a candidate when it declares every member the object has (or keeps undeclared
+/// ones), the object has each of its required members (but the discriminator), and no member
+/// the variant pins to one value (`constants`: the variant's tag, then (member, the value's
+/// JSON text)) has another value. The candidate that matches the most pinned values wins;
+/// `None` (the union's `Unknown`) when none does, or two tie.
+///
+/// [`Shape::Tagged`]: crate::shape::Shape::Tagged
+pub fn tagless(
+    value: &serde_json::Value,
+    shape: &'static crate::shape::Shape,
+    constants: &[(&str, &[(&str, &str)])],
+) -> Option<&'static str> {
+    use crate::shape::Shape;
+    let serde_json::Value::Object(members) = value else { return None };
+    let Shape::Tagged { property, variants, .. } = shape.resolve() else { return None };
+    let mut best: Option<(&'static str, usize)> = None;
+    let mut tie = false;
+    for (tag, variant) in *variants {
+        let Shape::Struct(s) = variant.resolve() else { continue };
+        let declared = |name: &str| s.fields.iter().any(|f| f.name == name);
+        if !s.open && !members.keys().all(|k| declared(k)) {
+            continue;
+        }
+        if s.fields.iter().any(|f| !f.optional && f.name != *property && !members.contains_key(f.name)) {
+            continue;
+        }
+        let pinned = constants.iter().find(|(t, _)| t == tag).map_or(&[][..], |(_, c)| c);
+        let mut score = 0;
+        let mut conflict = false;
+        for (member, json) in pinned {
+            match members.get(*member) {
+                Some(v) if serde_json::from_str::<serde_json::Value>(json).is_ok_and(|pin| pin == *v) => score += 1,
+                Some(_) => conflict = true,
+                None => {}
+            }
+        }
+        if conflict {
+            continue;
+        }
+        match best {
+            Some((_, b)) if b > score => {}
+            Some((_, b)) if b == score => tie = true,
+            _ => {
+                best = Some((tag, score));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(tag, _)| tag)
+}
+
 /// Serialize a variant of a union with a discriminator: the variant's JSON object, with the
 /// property `prop` set to `tag` (the value the server sends) when the variant leaves it out,
 /// null or empty (a `Default` variant struct whose discriminator field is a required `String`).
@@ -352,5 +407,37 @@ mod tests {
             Either::Struct(s) => assert_eq!(s.r#type, Some(9)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_value_without_its_tag_is_the_variant_its_members_tell() {
+        use crate::shape::{defaulted, field, object, Field, Shape};
+        // The text-to-speech frames: no member required, `isFinal` pinned to true in `done`.
+        static CHUNK: Shape = object(
+            "Chunk",
+            &[defaulted::<String>("type"), defaulted::<String>("audio"), defaulted::<bool>("isFinal")],
+            false,
+        );
+        static DONE: Shape = object("Done", &[defaulted::<String>("type"), defaulted::<bool>("isFinal")], false);
+        static ERROR: Shape = object("Error", &[field::<String>("type"), field::<String>("error")], false);
+        static OPEN: Shape = object("Open", &[Field { name: "x", shape: &Shape::String, optional: true }], true);
+        static UNION: Shape = Shape::Tagged {
+            name: "Frame",
+            property: "type",
+            variants: &[("chunk", &CHUNK), ("done", &DONE), ("error", &ERROR)],
+        };
+        let pinned: &[(&str, &[(&str, &str)])] = &[("done", &[("isFinal", "true")])];
+        let tag = |v: serde_json::Value| tagless(&v, &UNION, pinned);
+        assert_eq!(tag(serde_json::json!({"audio": "AAA", "isFinal": false})), Some("chunk"));
+        assert_eq!(tag(serde_json::json!({"isFinal": true})), Some("done"), "the pinned value wins");
+        // `type` is required of `error`, but it is the tag: not asked for.
+        assert_eq!(tag(serde_json::json!({"error": "Invalid voice"})), Some("error"));
+        assert_eq!(tag(serde_json::json!({"other": 1})), None, "a member no variant declares");
+        assert_eq!(tag(serde_json::json!({})), None, "chunk and done tie");
+        assert_eq!(tag(serde_json::json!("text")), None, "not an object");
+        // A variant that keeps undeclared members takes any object.
+        static OPEN_UNION: Shape =
+            Shape::Tagged { name: "Either", property: "kind", variants: &[("open", &OPEN), ("error", &ERROR)] };
+        assert_eq!(tagless(&serde_json::json!({"y": 1}), &OPEN_UNION, &[]), Some("open"));
     }
 }

@@ -29,6 +29,9 @@ pub struct OperationInfo {
     /// gives none and sends again on every retry: `member:command_id` (a body member)
     /// or `header:Idempotency-Key`. See [`crate::retry`].
     pub dedup_key: Option<&'static str>,
+    /// A WebSocket (the spec answers it with `101 Switching Protocols`): its method
+    /// returns a [`crate::ws::WsCall`] to `connect()`, not a call to send.
+    pub websocket: bool,
 }
 
 /// The item-stream method of a paged list operation (see [`crate::pagination`]).
@@ -89,6 +92,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "well_known.retrieve_authorization_server_metadata",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOAuthProtectedResourceMetadata",
@@ -101,6 +105,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "well_known.retrieve_protected_resource_metadata",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBrands",
@@ -116,6 +121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateBrandPost",
@@ -128,6 +134,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBrandFeedbackById",
@@ -140,6 +147,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.get_feedback",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBrandSmsOtpStatus",
@@ -152,6 +160,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.get_sms_otp_by_reference",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBrand",
@@ -164,6 +173,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateBrand",
@@ -176,6 +186,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteBrand",
@@ -188,6 +199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ResendBrand2faEmail",
@@ -200,6 +212,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.resend_2fa_email",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalVettings",
@@ -212,6 +225,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.external_vetting.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PutExternalVettingRecord",
@@ -224,6 +238,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.external_vetting.imports",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostOrderExternalVetting",
@@ -236,6 +251,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.external_vetting.order",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RevetBrand",
@@ -248,6 +264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.revet",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBrandSmsOtpStatusByBrandId",
@@ -260,6 +277,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.retrieve_sms_otp_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyBrandSmsOtp",
@@ -272,6 +290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.verify_sms_otp",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "TriggerBrandSmsOtp",
@@ -284,6 +303,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.brand.trigger_sms_otp",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaigns",
@@ -299,6 +319,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "AcceptCampaign",
@@ -311,6 +332,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.accept_sharing",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaignCost",
@@ -323,6 +345,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.usecase.get_cost",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaign",
@@ -335,6 +358,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCampaign",
@@ -347,6 +371,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeactivateCampaign",
@@ -359,6 +384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.deactivate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "AppealCampaign",
@@ -371,6 +397,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.submit_appeal",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaignMnoMetadata",
@@ -383,6 +410,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.get_mno_metadata",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaignOperationStatus",
@@ -395,6 +423,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.get_operation_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaignOsrAttributes",
@@ -407,6 +436,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.osr.get_attributes",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCampaignSharingStatus",
@@ -419,6 +449,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign.get_sharing_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostCampaign",
@@ -431,6 +462,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign_builder.submit",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUsecaseQualification",
@@ -443,6 +475,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.campaign_builder.brand.qualify_by_usecase",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEnumEndpoint",
@@ -455,6 +488,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.get_enum",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignsSharedByUser",
@@ -470,6 +504,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPartnerCampaignSharingStatus",
@@ -482,6 +517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.partner_campaigns.retrieve_sharing_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSharedCampaigns",
@@ -497,6 +533,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSharedCampaign",
@@ -509,6 +546,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.partner_campaigns.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateSharedCampaign",
@@ -521,6 +559,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.partner_campaigns.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostAssignMessagingProfileToCampaign",
@@ -533,6 +572,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_assignment_by_profile.assign",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAssignmentTaskStatus",
@@ -545,6 +585,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_assignment_by_profile.retrieve_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberStatus",
@@ -560,6 +601,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAllPhoneNumberCampaigns",
@@ -575,6 +617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberCampaign",
@@ -587,6 +630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_campaigns.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSinglePhoneNumberCampaign",
@@ -599,6 +643,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_campaigns.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PutPhoneNumberCampaign",
@@ -611,6 +656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_campaigns.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumberCampaign",
@@ -623,6 +669,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_10dlc.phone_number_campaigns.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAccessIpAddresses",
@@ -638,6 +685,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAccessIpAddress",
@@ -650,6 +698,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "access_ip_address.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAccessIpAddress",
@@ -662,6 +711,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "access_ip_address.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAccessIpAddress",
@@ -674,6 +724,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "access_ip_address.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAccessIpRanges",
@@ -689,6 +740,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAccessIPRange",
@@ -701,6 +753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "access_ip_ranges.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAccessIpRange",
@@ -713,6 +766,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "access_ip_ranges.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PurchaseESim",
@@ -725,6 +779,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "actions.purchase.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RegisterSimCards",
@@ -737,6 +792,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "actions.register.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindAddresses",
@@ -752,6 +808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAddress",
@@ -764,6 +821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "addresses.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ValidateAddress",
@@ -776,6 +834,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "addresses.actions.validate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAddress",
@@ -788,6 +847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "addresses.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAddress",
@@ -800,6 +860,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "addresses.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "acceptAddressSuggestions",
@@ -812,6 +873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "addresses.actions.accept_suggestions",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_advanced_orders_v2",
@@ -824,6 +886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "advanced_orders.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_advanced_order_v2",
@@ -836,6 +899,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "advanced_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_advanced_order_v2",
@@ -848,6 +912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "advanced_orders.update_requirement_group",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_advanced_order_v2",
@@ -860,6 +925,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "advanced_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_anthropic_message",
@@ -872,6 +938,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.anthropic.v1.messages",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistants_public_assistants_get",
@@ -884,6 +951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_new_assistant_public_assistants_post",
@@ -896,6 +964,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "import_assistants_public_assistants_import_post",
@@ -908,6 +977,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.imports",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_all_assistant_tags",
@@ -920,6 +990,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tags.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_tests_public_assistants_tests_get",
@@ -935,6 +1006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_assistant_test_public_assistants_tests_post",
@@ -947,6 +1019,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "fetch_test_suites_public_assistants_tests_test_suites_get",
@@ -959,6 +1032,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.test_suites.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get",
@@ -974,6 +1048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post",
@@ -986,6 +1061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.test_suites.runs.trigger",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_test_public_assistants_tests__test_id__get",
@@ -998,6 +1074,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_assistant_test_public_assistants_tests__test_id__put",
@@ -1010,6 +1087,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_assistant_test_public_assistants_tests__test_id__delete",
@@ -1022,6 +1100,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_test_runs_for_test_public_assistants_tests__test_id__runs_get",
@@ -1037,6 +1116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "trigger_test_run_public_assistants_tests__test_id__runs_post",
@@ -1049,6 +1129,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.runs.trigger",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_test_run_public_assistants_tests__test_id__runs__run_id__get",
@@ -1061,6 +1142,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tests.runs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_public_assistants__assistant_id__get",
@@ -1073,6 +1155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_assistant_public_assistants__assistant_id__post",
@@ -1085,6 +1168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_assistant_public_assistants__assistant_id__delete",
@@ -1097,6 +1181,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_canary_deploy_assistants__assistant_id__canary_deploys_get",
@@ -1109,6 +1194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.canary_deploys.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_canary_deploy_assistants__assistant_id__canary_deploys_put",
@@ -1121,6 +1207,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.canary_deploys.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_canary_deploy_assistants__assistant_id__canary_deploys_post",
@@ -1133,6 +1220,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.canary_deploys.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_canary_deploy_assistants__assistant_id__canary_deploys_delete",
@@ -1145,6 +1233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.canary_deploys.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "assistant_chat_public_assistants__assistant_id__chat_post",
@@ -1157,6 +1246,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.chat",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "assistant_sms_chat_assistants__assistant_id__chat_sms_post",
@@ -1169,6 +1259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.send_sms",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "clone_assistant_public_assistants__assistant_id__clone_post",
@@ -1181,6 +1272,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.clone",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "enhance_assistant_instructions_public_assistants__assistant_id__instructions_enhance_post",
@@ -1193,6 +1285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.instructions.enhance",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_scheduled_events",
@@ -1208,6 +1301,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_scheduled_event",
@@ -1220,6 +1314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.scheduled_events.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_scheduled_event",
@@ -1232,6 +1327,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.scheduled_events.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_scheduled_event",
@@ -1244,6 +1340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.scheduled_events.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "add_assistant_tag",
@@ -1256,6 +1353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tags.add",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "remove_assistant_tag",
@@ -1268,6 +1366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tags.remove",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_texml_public_assistants__assistant_id__texml_get",
@@ -1280,6 +1379,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.get_texml",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "add_assistant_tool",
@@ -1292,6 +1392,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tools.add",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "remove_assistant_tool",
@@ -1304,6 +1405,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tools.remove",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "test_assistant_tool_public_assistants__assistant_id__tools__tool_id__test_post",
@@ -1316,6 +1418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.tools.test",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_versions_public_assistants__assistant_id__versions_get",
@@ -1328,6 +1431,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.versions.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_assistant_version_public_assistants__assistant_id__versions__version_id__get",
@@ -1340,6 +1444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.versions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_assistant_version_public_assistants__assistant_id__versions__version_id__post",
@@ -1352,6 +1457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.versions.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_assistant_version_public_assistants__assistant_id__versions__version_id__delete",
@@ -1364,6 +1470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.versions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "promote_assistant_version_public_assistants__assistant_id__versions__version_id__promote_post",
@@ -1376,6 +1483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.assistants.versions.promote",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "audio_public_audio_transcriptions_post",
@@ -1388,6 +1496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.audio.transcribe",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "chat_public_chat_completions_post",
@@ -1400,6 +1509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.chat.create_completion_op",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_all_requested_clusters_public_text_clusters_get",
@@ -1415,6 +1525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "compute_new_cluster_public_text_clusters_post",
@@ -1427,6 +1538,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.clusters.compute",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "fetch_cluster_by_task_id_public_text_clusters__task_id__get",
@@ -1439,6 +1551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.clusters.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
@@ -1451,6 +1564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.clusters.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
@@ -1463,6 +1577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.clusters.fetch_graph",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SearchConversationHistories",
@@ -1478,6 +1593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_conversations_public_conversations_get",
@@ -1490,6 +1606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_new_conversation_public_conversations_post",
@@ -1502,6 +1619,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "aggregate_conversation_insights",
@@ -1514,6 +1632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.conversation_insights.retrieve_aggregates",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_all_insight_groups",
@@ -1529,6 +1648,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_insight_group",
@@ -1541,6 +1661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.insight_groups",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_insight_group_by_id",
@@ -1553,6 +1674,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_insight_group_by_id",
@@ -1565,6 +1687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_insight_group_by_id",
@@ -1577,6 +1700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "assign_insight_to_group",
@@ -1589,6 +1713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.insights.assign",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "unassign_insight_from_group",
@@ -1601,6 +1726,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insight_groups.insights.delete_unassign",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_all_insights",
@@ -1616,6 +1742,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_insight",
@@ -1628,6 +1755,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insights.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_insight_by_id",
@@ -1640,6 +1768,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insights.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_insight_by_id",
@@ -1652,6 +1781,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insights.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_insight_by_id",
@@ -1664,6 +1794,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.insights.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_conversation_by_id_public_conversations_get",
@@ -1676,6 +1807,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_conversation_by_id_public_conversations_put",
@@ -1688,6 +1820,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_conversation_by_id_public_conversations_delete",
@@ -1700,6 +1833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__insights_get",
@@ -1712,6 +1846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.retrieve_conversations_insights",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "add_new_message",
@@ -1724,6 +1859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.conversations.add_message",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_conversations_public__conversation_id__messages_get",
@@ -1739,6 +1875,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTasksByStatus",
@@ -1751,6 +1888,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostEmbedding",
@@ -1763,6 +1901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmbeddingBuckets",
@@ -1775,6 +1914,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.buckets.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBucketName",
@@ -1787,6 +1927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.buckets.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "embedding_bucket_files_public_embedding_buckets__bucket_name__delete",
@@ -1799,6 +1940,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.buckets.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostEmbeddingSimilaritySearch",
@@ -1811,6 +1953,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.similarity_search",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostEmbeddingUrl",
@@ -1823,6 +1966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.url",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmbeddingTask",
@@ -1835,6 +1979,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.embeddings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning_get",
@@ -1847,6 +1992,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.fine_tuning.jobs.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_new_finetuningjob_public_finetuning_post",
@@ -1859,6 +2005,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.fine_tuning.jobs.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_finetuningjob_public_finetuning__job_id__get",
@@ -1871,6 +2018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.fine_tuning.jobs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "cancel_new_finetuningjob_public_finetuning_post",
@@ -1883,6 +2031,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.fine_tuning.jobs.cancel",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_integrations_public_integrations_get",
@@ -1895,6 +2044,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.integrations.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_user_integrations_public_integrations_connections_get",
@@ -1907,6 +2057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.integrations.connections.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_user_integration_by_id_public_integrations_connections__user_connection_id__get",
@@ -1919,6 +2070,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.integrations.connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_integration_connection",
@@ -1931,6 +2083,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.integrations.connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_integration_by_id_public_integrations__integration_id__get",
@@ -1943,6 +2096,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.integrations.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_mcp_servers",
@@ -1955,6 +2109,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.mcp_servers.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_mcp_server",
@@ -1967,6 +2122,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.mcp_servers.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_mcp_server",
@@ -1979,6 +2135,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.mcp_servers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_mcp_server",
@@ -1991,6 +2148,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.mcp_servers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_mcp_server",
@@ -2003,6 +2161,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.mcp_servers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions",
@@ -2018,6 +2177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions",
@@ -2030,6 +2190,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_events",
@@ -2045,6 +2206,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_runs",
@@ -2060,6 +2222,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id",
@@ -2072,6 +2235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id",
@@ -2084,6 +2248,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.update_mission",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id",
@@ -2096,6 +2261,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.delete_mission",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_clone",
@@ -2108,6 +2274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.clone_mission",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_knowledge_bases",
@@ -2120,6 +2287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.knowledge_bases.list_knowledge_bases",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_knowledge_bases",
@@ -2132,6 +2300,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.knowledge_bases.create_knowledge_base",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -2144,6 +2313,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.knowledge_bases.get_knowledge_base",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -2156,6 +2326,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.knowledge_bases.update_knowledge_base",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
@@ -2168,6 +2339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.knowledge_bases.delete_knowledge_base",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_mcp_servers",
@@ -2180,6 +2352,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.mcp_servers.list_mcp_servers",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_mcp_servers",
@@ -2192,6 +2365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.mcp_servers.create_mcp_server",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2204,6 +2378,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.mcp_servers.get_mcp_server",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2216,6 +2391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.mcp_servers.update_mcp_server",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
@@ -2228,6 +2404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.mcp_servers.delete_mcp_server",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs",
@@ -2243,6 +2420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs",
@@ -2255,6 +2433,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id",
@@ -2267,6 +2446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "patch_public_missions_missions_mission_id_runs_run_id",
@@ -2279,6 +2459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_cancel",
@@ -2291,6 +2472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.cancel_run",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_events",
@@ -2306,6 +2488,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_events",
@@ -2318,6 +2501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.events.log",
         item_stream: None,
         dedup_key: Some("member:idempotency_key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_events_event_id",
@@ -2330,6 +2514,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.events.get_event_details",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_pause",
@@ -2342,6 +2527,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.pause_run",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_plan",
@@ -2354,6 +2540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.plan.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_plan",
@@ -2366,6 +2553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.plan.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_plan_steps",
@@ -2378,6 +2566,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.plan.add_steps_to_plan",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
@@ -2390,6 +2579,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.plan.get_step_details",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
@@ -2402,6 +2592,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.plan.update_step",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_resume",
@@ -2414,6 +2605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.resume_run",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
@@ -2426,6 +2618,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.telnyx_agents.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
@@ -2438,6 +2631,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.telnyx_agents.link",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id",
@@ -2450,6 +2644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.runs.telnyx_agents.unlink",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_tools",
@@ -2462,6 +2657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.tools.list_tools",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "post_public_missions_missions_mission_id_tools",
@@ -2474,6 +2670,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.tools.create_tool",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_public_missions_missions_mission_id_tools_tool_id",
@@ -2486,6 +2683,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.tools.get_tool",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "put_public_missions_missions_mission_id_tools_tool_id",
@@ -2498,6 +2696,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.tools.update_tool",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_public_missions_missions_mission_id_tools_tool_id",
@@ -2510,6 +2709,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.missions.tools.delete_tool",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_models_public_models_get",
@@ -2522,6 +2722,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.retrieve_models",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_openai_chat_completion",
@@ -2534,6 +2735,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.openai.chat.create_completion",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_openai_embeddings",
@@ -2546,6 +2748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.openai.embeddings.create_embeddings",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_openai_embedding_models",
@@ -2558,6 +2761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.openai.embeddings.list_embedding_models",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_openai_models",
@@ -2570,6 +2774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.openai.list_models",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "chat_public_openai_responses_completions_post",
@@ -2582,6 +2787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.openai.create_response",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "chat_public_responses_completions_post",
@@ -2594,6 +2800,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.create_response",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostSummary",
@@ -2606,6 +2813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.summarize",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_tools",
@@ -2621,6 +2829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_tool_post",
@@ -2633,6 +2842,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.tools.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_tool_tool_id",
@@ -2645,6 +2855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.tools.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_tool_tool_id",
@@ -2657,6 +2868,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.tools.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "update_tool_tool_id",
@@ -2669,6 +2881,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ai.tools.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAlphanumericSenderIds",
@@ -2684,6 +2897,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAlphanumericSenderId",
@@ -2696,6 +2910,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "alphanumeric_sender_ids.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAlphanumericSenderId",
@@ -2708,6 +2923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "alphanumeric_sender_ids.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAlphanumericSenderId",
@@ -2720,6 +2936,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "alphanumeric_sender_ids.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAuditLogs",
@@ -2735,6 +2952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindAuthenticationProviders",
@@ -2750,6 +2968,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAuthenticationProvider",
@@ -2762,6 +2981,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "authentication_providers.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAuthenticationProvider",
@@ -2774,6 +2994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "authentication_providers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAuthenticationProvider",
@@ -2786,6 +3007,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "authentication_providers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateAuthenticationProvider",
@@ -2798,6 +3020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "authentication_providers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumberBlocks",
@@ -2810,6 +3033,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "available_phone_number_blocks.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAvailablePhoneNumbers",
@@ -2822,6 +3046,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "available_phone_numbers.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserBalance",
@@ -2834,6 +3059,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "balance.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListBillingGroups",
@@ -2849,6 +3075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateBillingGroup",
@@ -2861,6 +3088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "billing_groups.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBillingGroup",
@@ -2873,6 +3101,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "billing_groups.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteBillingGroup",
@@ -2885,6 +3114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "billing_groups.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateBillingGroup",
@@ -2897,6 +3127,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "billing_groups.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListBulkSimCardActions",
@@ -2912,6 +3143,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBulkSimCardAction",
@@ -2924,6 +3156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bulk_sim_card_actions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserBillingBundles",
@@ -2939,6 +3172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBillingBundleById",
@@ -2951,6 +3185,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.billing_bundles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserBundles",
@@ -2966,6 +3201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateUserBundlesBulk",
@@ -2978,6 +3214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.user_bundles.create",
         item_stream: None,
         dedup_key: Some("member:idempotency_key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUnusedUserBundles",
@@ -2990,6 +3227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.user_bundles.list_unused",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserBundleById",
@@ -3002,6 +3240,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.user_bundles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeactivateUserBundle",
@@ -3014,6 +3253,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.user_bundles.deactivate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserBundleResources",
@@ -3026,6 +3266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "bundle_pricing.user_bundles.list_resources",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCallControlApplications",
@@ -3041,6 +3282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCallControlApplication",
@@ -3053,6 +3295,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "call_control_applications.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveCallControlApplication",
@@ -3065,6 +3308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "call_control_applications.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteCallControlApplication",
@@ -3077,6 +3321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "call_control_applications.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCallControlApplication",
@@ -3089,6 +3334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "call_control_applications.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCallEvents",
@@ -3104,6 +3350,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listCallReasons",
@@ -3119,6 +3366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "validateCallReasons",
@@ -3131,6 +3379,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "call_reasons.validate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DialCall",
@@ -3143,6 +3392,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.dial",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveCallStatus",
@@ -3155,6 +3405,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.retrieve_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallAddMessagesToAIAssistant",
@@ -3167,6 +3418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.add_ai_assistant_messages",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallJoinAIAssistant",
@@ -3179,6 +3431,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.join_ai_assistant",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallStartAIAssistant",
@@ -3191,6 +3444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_ai_assistant",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallStopAIAssistant",
@@ -3203,6 +3457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_ai_assistant",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "AnswerCall",
@@ -3215,6 +3470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.answer",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "BridgeCall",
@@ -3227,6 +3483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.bridge",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateClientState",
@@ -3239,6 +3496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.update_client_state",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallStartConversationRelay",
@@ -3251,6 +3509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_conversation_relay",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CallStopConversationRelay",
@@ -3263,6 +3522,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_conversation_relay",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EnqueueCall",
@@ -3275,6 +3535,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.enqueue",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartCallFork",
@@ -3287,6 +3548,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_forking",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallFork",
@@ -3299,6 +3561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_forking",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GatherCall",
@@ -3311,6 +3574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.gather",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallGather",
@@ -3323,6 +3587,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_gather",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "callGatherUsingAI",
@@ -3335,6 +3600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.gather_using_ai",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GatherUsingAudio",
@@ -3347,6 +3613,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.gather_using_audio",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GatherUsingSpeak",
@@ -3359,6 +3626,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.gather_using_speak",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "HangupCall",
@@ -3371,6 +3639,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.hangup",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "LeaveQueue",
@@ -3383,6 +3652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.leave_queue",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartCallPlayback",
@@ -3395,6 +3665,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_playback",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallPlayback",
@@ -3407,6 +3678,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_playback",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PauseCallRecording",
@@ -3419,6 +3691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.pause_recording",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ResumeCallRecording",
@@ -3431,6 +3704,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.resume_recording",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartCallRecord",
@@ -3443,6 +3717,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_recording",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallRecording",
@@ -3455,6 +3730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_recording",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ReferCall",
@@ -3467,6 +3743,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.refer",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RejectCall",
@@ -3479,6 +3756,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.reject",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendDTMF",
@@ -3491,6 +3769,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.send_dtmf",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendSIPInfo",
@@ -3503,6 +3782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.send_sip_info",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartSiprecSession",
@@ -3515,6 +3795,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_siprec",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopSiprecSession",
@@ -3527,6 +3808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_siprec",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SpeakCall",
@@ -3539,6 +3821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.speak",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartCallStreaming",
@@ -3551,6 +3834,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_streaming",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallStreaming",
@@ -3563,6 +3847,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_streaming",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "noiseSuppressionStart",
@@ -3575,6 +3860,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_noise_suppression",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "noiseSuppressionStop",
@@ -3587,6 +3873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_noise_suppression",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SwitchSupervisorRole",
@@ -3599,6 +3886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.switch_supervisor_role",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartCallTranscription",
@@ -3611,6 +3899,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.start_transcription",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopCallTranscription",
@@ -3623,6 +3912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.stop_transcription",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "TransferCall",
@@ -3635,6 +3925,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "calls.actions.transfer",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetChannelZones",
@@ -3650,6 +3941,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchChannelZone",
@@ -3662,6 +3954,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "channel_zones.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMonthlyChargesBreakdown",
@@ -3674,6 +3967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "charges_breakdown.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMonthlyChargesSummary",
@@ -3686,6 +3980,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "charges_summary.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListComments",
@@ -3698,6 +3993,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "comments.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateComment",
@@ -3710,6 +4006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "comments.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveComment",
@@ -3722,6 +4019,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "comments.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "MarkCommentRead",
@@ -3734,6 +4032,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "comments.mark_as_read",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListConferences",
@@ -3749,6 +4048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateConference",
@@ -3761,6 +4061,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.create",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListConferenceParticipants",
@@ -3776,6 +4077,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveConference",
@@ -3788,6 +4090,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EndConference",
@@ -3800,6 +4103,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.end_conference",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ConferenceGatherUsingAudio",
@@ -3812,6 +4116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.gather_dtmf_audio",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "HoldConferenceParticipants",
@@ -3824,6 +4129,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.hold",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "JoinConference",
@@ -3836,6 +4142,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.join",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "LeaveConference",
@@ -3848,6 +4155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.leave",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "MuteConferenceParticipants",
@@ -3860,6 +4168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.mute",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PlayConferenceAudio",
@@ -3872,6 +4181,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.play",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PauseConferenceRecording",
@@ -3884,6 +4194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.record_pause",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ResumeConferenceRecording",
@@ -3896,6 +4207,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.record_resume",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartConferenceRecording",
@@ -3908,6 +4220,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.record_start",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopConferenceRecording",
@@ -3920,6 +4233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.record_stop",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ConferenceSendDTMF",
@@ -3932,6 +4246,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.send_dtmf",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SpeakTextToConference",
@@ -3944,6 +4259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.speak",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopConferenceAudio",
@@ -3956,6 +4272,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.stop",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UnholdConferenceParticipants",
@@ -3968,6 +4285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.unhold",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UnmuteConferenceParticipants",
@@ -3980,6 +4298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.unmute",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateConference",
@@ -3992,6 +4311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.actions.update",
         item_stream: None,
         dedup_key: Some("member:command_id"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveConferenceParticipant",
@@ -4004,6 +4324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.retrieve_participant",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateConferenceParticipant",
@@ -4016,6 +4337,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "conferences.update_participant",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListConnections",
@@ -4031,6 +4353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListConnectionActiveCalls",
@@ -4046,6 +4369,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveConnection",
@@ -4058,6 +4382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "retreiveCountryCoverage",
@@ -4070,6 +4395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "country_coverage.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "retreiveSpecificCountryCoverage",
@@ -4082,6 +4408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "country_coverage.retrieve_country",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCredentialConnections",
@@ -4097,6 +4424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCredentialConnection",
@@ -4109,6 +4437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "credential_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveCredentialConnection",
@@ -4121,6 +4450,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "credential_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteCredentialConnection",
@@ -4133,6 +4463,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "credential_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCredentialConnection",
@@ -4145,6 +4476,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "credential_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CheckRegistrationStatus",
@@ -4157,6 +4489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "credential_connections.actions.check_registration_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCustomStorageCredentials",
@@ -4169,6 +4502,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "custom_storage_credentials.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCustomStorageCredentials",
@@ -4181,6 +4515,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "custom_storage_credentials.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCustomStorageCredentials",
@@ -4193,6 +4528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "custom_storage_credentials.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteCustomStorageCredentials",
@@ -4205,6 +4541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "custom_storage_credentials.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCustomerServiceRecords",
@@ -4220,6 +4557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCustomerServiceRecord",
@@ -4232,6 +4570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "customer_service_records.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyPhoneNumberCoverage",
@@ -4244,6 +4583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "customer_service_records.verify_phone_number_coverage",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCustomerServiceRecord",
@@ -4256,6 +4596,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "customer_service_records.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SearchDetailRecords",
@@ -4271,6 +4612,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetDialogflowConnection",
@@ -4283,6 +4625,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dialogflow_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateDialogflowConnection",
@@ -4295,6 +4638,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dialogflow_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDialogflowConnection",
@@ -4307,6 +4651,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dialogflow_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteDialogflowConnection",
@@ -4319,6 +4664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dialogflow_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listAllDirs",
@@ -4334,6 +4680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listDocumentTypes",
@@ -4346,6 +4693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.list_document_types",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getDirByIdSimple",
@@ -4358,6 +4706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteDirSimple",
@@ -4370,6 +4719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateDirSimple",
@@ -4382,6 +4732,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listCommentsSimple",
@@ -4397,6 +4748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createCommentSimple",
@@ -4409,6 +4761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.comments.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listInfringementClaimsForDir",
@@ -4424,6 +4777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateDirInfringement",
@@ -4436,6 +4790,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.update_infringement",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "renderDirLoa",
@@ -4448,6 +4803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.new_loa",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listDirPhoneNumberBatchesSimplified",
@@ -4463,6 +4819,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getDirPhoneNumberBatchSimplified",
@@ -4475,6 +4832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.phone_number_batches.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listDirPhoneNumbersSimplified",
@@ -4490,6 +4848,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "addDirPhoneNumbersSimplified",
@@ -4502,6 +4861,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.phone_numbers.add",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteDirPhoneNumbersSimplified",
@@ -4514,6 +4874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.phone_numbers.remove",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listDirReferences",
@@ -4526,6 +4887,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.references.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitDirReferences",
@@ -4538,6 +4900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.references.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateDirReference",
@@ -4550,6 +4913,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.references.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitDirSimple",
@@ -4562,6 +4926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.submit",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getDirEmailVerificationStatus",
@@ -4574,6 +4939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.verify_email.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "requestDirEmailVerification",
@@ -4586,6 +4952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.verify_email.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "confirmDirEmailVerification",
@@ -4598,6 +4965,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dir.verify_email.confirm",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListDocumentLinks",
@@ -4613,6 +4981,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListDocuments",
@@ -4628,6 +4997,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDocument",
@@ -4640,6 +5010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.upload_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveDocument",
@@ -4652,6 +5023,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteDocument",
@@ -4664,6 +5036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateDocument",
@@ -4676,6 +5049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DownloadDocument",
@@ -4688,6 +5062,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.download",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getDocumentDownloadLink",
@@ -4700,6 +5075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "documents.generate_download_link",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyAddresses",
@@ -4715,6 +5091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyAddress",
@@ -4727,6 +5104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_addresses.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyAddress",
@@ -4739,6 +5117,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_addresses.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyAddress",
@@ -4751,6 +5130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_addresses.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListDynamicEmergencyEndpoints",
@@ -4766,6 +5146,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDynamicEmergencyEndpoint",
@@ -4778,6 +5159,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_endpoints.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetDynamicEmergencyEndpoint",
@@ -4790,6 +5172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_endpoints.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteDynamicEmergencyEndpoint",
@@ -4802,6 +5185,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "dynamic_emergency_endpoints.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEmailBlocks",
@@ -4814,6 +5198,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createEmailBlock",
@@ -4826,6 +5211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "exportEmailBlocks",
@@ -4838,6 +5224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.retrieve_export",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createEmailBlockImport",
@@ -4850,6 +5237,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.imports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "showEmailBlockImport",
@@ -4862,6 +5250,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.imports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "showEmailBlock",
@@ -4874,6 +5263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteEmailBlock",
@@ -4886,6 +5276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_blocks.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEmailBlockEvents",
@@ -4901,6 +5292,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEmailDomains",
@@ -4916,6 +5308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createEmailDomain",
@@ -4928,6 +5321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEmailDomainDnsRecords",
@@ -4940,6 +5334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.retrieve_dns_records",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "verifyEmailDomainDnsRecords",
@@ -4952,6 +5347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.verify",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEmailDomainWebhooks",
@@ -4967,6 +5363,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createEmailDomainWebhook",
@@ -4979,6 +5376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.webhooks.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getEmailDomainWebhook",
@@ -4991,6 +5389,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.webhooks.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteEmailDomainWebhook",
@@ -5003,6 +5402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.webhooks.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateEmailDomainWebhook",
@@ -5015,6 +5415,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.webhooks.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getEmailDomain",
@@ -5027,6 +5428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteEmailDomain",
@@ -5039,6 +5441,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateEmailDomain",
@@ -5051,6 +5454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getEmailDomainHealth",
@@ -5063,6 +5467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_domains.retrieve_health",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListEmailEvents",
@@ -5078,6 +5483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmailEventStats",
@@ -5090,6 +5496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_events.retrieve_stats",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListEmailMessages",
@@ -5105,6 +5512,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateEmailMessage",
@@ -5117,6 +5525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_messages.create",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateEmailMessageBatch",
@@ -5129,6 +5538,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_messages.batch",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListEmailMessageEvents",
@@ -5144,6 +5554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelScheduledEmailMessage",
@@ -5156,6 +5567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_messages.delete_schedule",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmailMessage",
@@ -5168,6 +5580,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_messages.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListEmailTemplates",
@@ -5183,6 +5596,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateEmailTemplate",
@@ -5195,6 +5609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.create",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmailTemplate",
@@ -5207,6 +5622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ReplaceEmailTemplate",
@@ -5219,6 +5635,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.replace",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteEmailTemplate",
@@ -5231,6 +5648,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateEmailTemplate",
@@ -5243,6 +5661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RenderEmailTemplate",
@@ -5255,6 +5674,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_templates.render",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listUnsubscribeGroups",
@@ -5270,6 +5690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createUnsubscribeGroup",
@@ -5282,6 +5703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "showUnsubscribeGroup",
@@ -5294,6 +5716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteUnsubscribeGroup",
@@ -5306,6 +5729,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateUnsubscribeGroup",
@@ -5318,6 +5742,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listGroupSuppressions",
@@ -5333,6 +5758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "addGroupSuppression",
@@ -5345,6 +5771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.suppressions.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "removeGroupSuppression",
@@ -5357,6 +5784,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_unsubscribe_groups.suppressions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateEmailValidation",
@@ -5369,6 +5797,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_validations.create",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateEmailValidationBatch",
@@ -5381,6 +5810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_validations.batch.create",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetEmailValidationBatch",
@@ -5393,6 +5823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "email_validations.batch.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listEnterprises",
@@ -5408,6 +5839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createEnterprise",
@@ -5420,6 +5852,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getEnterprise",
@@ -5432,6 +5865,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateEnterprise",
@@ -5444,6 +5878,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteEnterprise",
@@ -5456,6 +5891,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "activateBrandedCalling",
@@ -5468,6 +5904,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.branded_calling",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listDirsForEnterprise",
@@ -5483,6 +5920,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createDir",
@@ -5495,6 +5933,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.dir.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getReputationSettings",
@@ -5507,6 +5946,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "enableReputationSettings",
@@ -5519,6 +5959,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.enable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "disableReputationSettings",
@@ -5531,6 +5972,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.disable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateReputationFrequency",
@@ -5543,6 +5985,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.update_frequency",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "generateReputationLoa",
@@ -5555,6 +5998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.loa.render",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "replaceReputationLoa",
@@ -5567,6 +6011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.loa.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listReputationNumbers",
@@ -5582,6 +6027,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "associateReputationNumbers",
@@ -5594,6 +6040,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.numbers.associate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "refreshReputationNumbers",
@@ -5606,6 +6053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.numbers.refresh",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getPhoneNumberReputation",
@@ -5618,6 +6066,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "disassociateReputationNumber",
@@ -5630,6 +6079,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.numbers.disassociate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listReputationRemediations",
@@ -5645,6 +6095,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitReputationRemediation",
@@ -5657,6 +6108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.remediation.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getReputationRemediation",
@@ -5669,6 +6121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "enterprises.reputation.remediation.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalConnections",
@@ -5684,6 +6137,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateExternalConnection",
@@ -5696,6 +6150,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionLogMessages",
@@ -5711,6 +6166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionLogMessage",
@@ -5723,6 +6179,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.log_messages.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnectionLogMessage",
@@ -5735,6 +6192,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.log_messages.dismiss",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnection",
@@ -5747,6 +6205,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteExternalConnection",
@@ -5759,6 +6218,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnection",
@@ -5771,6 +6231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCivicAddresses",
@@ -5783,6 +6244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.civic_addresses.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionCivicAddress",
@@ -5795,6 +6257,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.civic_addresses.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateLocation",
@@ -5807,6 +6270,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.update_location",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionPhoneNumbers",
@@ -5822,6 +6286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionPhoneNumber",
@@ -5834,6 +6299,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.phone_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateExternalConnectionPhoneNumber",
@@ -5846,6 +6312,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.phone_numbers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionReleases",
@@ -5861,6 +6328,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionRelease",
@@ -5873,6 +6341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.releases.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExternalConnectionUploads",
@@ -5888,6 +6357,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateExternalConnectionUpload",
@@ -5900,6 +6370,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.uploads.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RefreshExternalConnectionUploads",
@@ -5912,6 +6383,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.uploads.refresh_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUploadsStatus",
@@ -5924,6 +6396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.uploads.pending_count",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetExternalConnectionUpload",
@@ -5936,6 +6409,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.uploads.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetryUpload",
@@ -5948,6 +6422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "external_connections.uploads.retry",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListFaxApplications",
@@ -5963,6 +6438,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateFaxApplication",
@@ -5975,6 +6451,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fax_applications.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetFaxApplication",
@@ -5987,6 +6464,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fax_applications.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteFaxApplication",
@@ -5999,6 +6477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fax_applications.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateFaxApplication",
@@ -6011,6 +6490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fax_applications.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListFaxes",
@@ -6026,6 +6506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendFax",
@@ -6038,6 +6519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "faxes.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewFax",
@@ -6050,6 +6532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "faxes.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteFax",
@@ -6062,6 +6545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "faxes.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelFax",
@@ -6074,6 +6558,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "faxes.actions.cancel",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RefreshFax",
@@ -6086,6 +6571,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "faxes.actions.refresh",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListFqdnConnections",
@@ -6101,6 +6587,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateFqdnConnection",
@@ -6113,6 +6600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdn_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveFqdnConnection",
@@ -6125,6 +6613,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdn_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteFqdnConnection",
@@ -6137,6 +6626,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdn_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateFqdnConnection",
@@ -6149,6 +6639,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdn_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListFqdns",
@@ -6164,6 +6655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateFqdn",
@@ -6176,6 +6668,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdns.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveFqdn",
@@ -6188,6 +6681,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdns.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteFqdn",
@@ -6200,6 +6694,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdns.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateFqdn",
@@ -6212,6 +6707,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "fqdns.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAllowedPorts",
@@ -6224,6 +6720,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_allowed_ports.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentHealth",
@@ -6236,6 +6733,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignment_health.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIpAssignments",
@@ -6251,6 +6749,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateGlobalIpAssignment",
@@ -6263,6 +6762,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignments.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignment",
@@ -6275,6 +6775,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignments.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpAssignment",
@@ -6287,6 +6788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignments.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateGlobalIpAssignment",
@@ -6299,6 +6801,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignments.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpAssignmentUsage",
@@ -6311,6 +6814,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_assignments_usage.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthCheckTypes",
@@ -6323,6 +6827,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_health_check_types.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIpHealthChecks",
@@ -6338,6 +6843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateGlobalIpHealthCheck",
@@ -6350,6 +6856,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_health_checks.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpHealthCheck",
@@ -6362,6 +6869,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_health_checks.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIpHealthCheck",
@@ -6374,6 +6882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_health_checks.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpLatency",
@@ -6386,6 +6895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_latency.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIpProtocols",
@@ -6398,6 +6908,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_protocols.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIpUsage",
@@ -6410,6 +6921,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ip_usage.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListGlobalIps",
@@ -6425,6 +6937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateGlobalIp",
@@ -6437,6 +6950,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ips.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGlobalIp",
@@ -6449,6 +6963,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ips.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteGlobalIp",
@@ -6461,6 +6976,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "global_ips.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListInboundChannels",
@@ -6473,6 +6989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "inbound_channels.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateOutboundChannels",
@@ -6485,6 +7002,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "inbound_channels.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListInexplicitNumberOrders",
@@ -6500,6 +7018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateInexplicitNumberOrder",
@@ -6512,6 +7031,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "inexplicit_number_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveInexplicitNumberOrder",
@@ -6524,6 +7044,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "inexplicit_number_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getInfringementClaim",
@@ -6536,6 +7057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "infringement_claims.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "contestInfringementClaim",
@@ -6548,6 +7070,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "infringement_claims.contest",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "list_integration_secrets",
@@ -6563,6 +7086,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "create_integration_secret",
@@ -6575,6 +7099,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "integration_secrets.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "delete_integration_secret",
@@ -6587,6 +7112,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "integration_secrets.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateInventoryCoverage",
@@ -6599,6 +7125,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "inventory_coverage.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListInvoices",
@@ -6614,6 +7141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetInvoiceById",
@@ -6626,6 +7154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "invoices.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListIpConnections",
@@ -6641,6 +7170,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateIpConnection",
@@ -6653,6 +7183,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ip_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveIpConnection",
@@ -6665,6 +7196,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ip_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteIpConnection",
@@ -6677,6 +7209,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ip_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateIpConnection",
@@ -6689,6 +7222,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ip_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListIps",
@@ -6704,6 +7238,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateIp",
@@ -6716,6 +7251,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ips.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveIp",
@@ -6728,6 +7264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ips.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteIp",
@@ -6740,6 +7277,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ips.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateIp",
@@ -6752,6 +7290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ips.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateBillingGroupReport",
@@ -6764,6 +7303,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ledger_billing_group_reports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBillingGroupReport",
@@ -6776,6 +7316,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ledger_billing_group_reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getMdrRequests",
@@ -6788,6 +7329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.messaging.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitMdrRequest",
@@ -6800,6 +7342,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.messaging.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getMdrRequest",
@@ -6812,6 +7355,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.messaging.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteMdrRequest",
@@ -6824,6 +7368,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.messaging.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getSttRequests",
@@ -6836,6 +7381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitSttRequest",
@@ -6848,6 +7394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getSttRequest",
@@ -6860,6 +7407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteSttRequest",
@@ -6872,6 +7420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.speech_to_text.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getCdrRequests",
@@ -6884,6 +7433,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.voice.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitCdrRequest",
@@ -6896,6 +7446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.voice.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getCdrsAvailableFields",
@@ -6908,6 +7459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.voice.retrieve_fields",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getCdrRequest",
@@ -6920,6 +7472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.voice.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteCdrRequest",
@@ -6932,6 +7485,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.batch_detail_records.voice.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getMdrUsageReports",
@@ -6947,6 +7501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitMdrUsageReport",
@@ -6959,6 +7514,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.messaging.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getMdrUsageReport",
@@ -6971,6 +7527,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.messaging.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteMdrUsageReport",
@@ -6983,6 +7540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.messaging.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getTelcoDataUsageReports",
@@ -6995,6 +7553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.number_lookup.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitTelcoDataUsageReport",
@@ -7007,6 +7566,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.number_lookup.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getTelcoDataUsageReport",
@@ -7019,6 +7579,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.number_lookup.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteTelcoDataUsageReport",
@@ -7031,6 +7592,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.number_lookup.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getSttUsageReportSync",
@@ -7043,6 +7605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.retrieve_speech_to_text",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getCdrUsageReports",
@@ -7058,6 +7621,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "submitCdrUsageReport",
@@ -7070,6 +7634,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.voice.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getCdrUsageReport",
@@ -7082,6 +7647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.voice.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteCdrUsageReport",
@@ -7094,6 +7660,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "legacy.reporting.usage_reports.voice.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAllNumbersChannelZones",
@@ -7106,6 +7673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "list.retrieve_all",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNumbersChannelZones",
@@ -7118,6 +7686,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "list.retrieve_by_zone",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListManagedAccounts",
@@ -7133,6 +7702,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateManagedAccount",
@@ -7145,6 +7715,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAllocatableGlobalOutboundChannels",
@@ -7157,6 +7728,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.get_allocatable_global_outbound_channels",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveManagedAccount",
@@ -7169,6 +7741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccount",
@@ -7181,6 +7754,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DisableManagedAccount",
@@ -7193,6 +7767,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.actions.disable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EnableManagedAccount",
@@ -7205,6 +7780,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.actions.enable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateManagedAccountGlobalChannelLimit",
@@ -7217,6 +7793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "managed_accounts.update_global_channel_limit",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMediaStorage",
@@ -7229,6 +7806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMediaStorage",
@@ -7241,6 +7819,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.upload",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMediaStorage",
@@ -7253,6 +7832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateMediaStorage",
@@ -7265,6 +7845,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteMediaStorage",
@@ -7277,6 +7858,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DownloadMedia",
@@ -7289,6 +7871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "media.download",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendMessage",
@@ -7301,6 +7884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendAlphanumericSenderIdMessage",
@@ -7313,6 +7897,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send_with_alphanumeric_sender",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetGroupMmsMessages",
@@ -7325,6 +7910,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.retrieve_group_messages",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateGroupMmsMessage",
@@ -7337,6 +7923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send_group_mms",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateLongCodeMessage",
@@ -7349,6 +7936,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send_long_code",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNumberPoolMessage",
@@ -7361,6 +7949,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send_number_pool",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendRCSMessage",
@@ -7373,6 +7962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.rcs.send",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GenerateRCSDeeplink",
@@ -7385,6 +7975,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.rcs.generate_deeplink",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ScheduleMessage",
@@ -7397,6 +7988,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.schedule",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateShortCodeMessage",
@@ -7409,6 +8001,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.send_short_code",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendWhatsappMessage",
@@ -7421,6 +8014,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.whatsapp",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMessage",
@@ -7433,6 +8027,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelMessage",
@@ -7445,6 +8040,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messages.cancel_scheduled",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRCSAgents",
@@ -7460,6 +8056,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetRCSAgentById",
@@ -7472,6 +8069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging.rcs.agents.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateRCSAgentById",
@@ -7484,6 +8082,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging.rcs.agents.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRCSCapabilitiesOfAPhoneNumbersBatch",
@@ -7496,6 +8095,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging.rcs.list_bulk_capabilities",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRCSCapabilitiesOfAPhoneNumber",
@@ -7508,6 +8108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging.rcs.retrieve_capabilities",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "InviteATestNumberToRCS",
@@ -7520,6 +8121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging.rcs.invite_test_number",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMessagingHostedNumberOrders",
@@ -7535,6 +8137,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMessagingHostedNumberOrder",
@@ -7547,6 +8150,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CheckEligibilityNumbers",
@@ -7559,6 +8163,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.check_eligibility",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMessagingHostedNumberOrder",
@@ -7571,6 +8176,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteMessagingHostedNumberOrder",
@@ -7583,6 +8189,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UploadMessagingHostedNumberOrderFile",
@@ -7595,6 +8202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.actions.upload_file",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ValidateVerificationCodesForMessagingHostedNumberOrder",
@@ -7607,6 +8215,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.validate_codes",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVerificationCodesForMessagingHostedNumberOrder",
@@ -7619,6 +8228,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_number_orders.create_verification_codes",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMessagingHostedNumbers",
@@ -7634,6 +8244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMessagingHostedNumber",
@@ -7646,6 +8257,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteMessagingHostedNumber",
@@ -7658,6 +8270,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateMessagingHostedNumber",
@@ -7670,6 +8283,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_hosted_numbers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "BulkUpdateMessagingSettingsOnPhoneNumbers",
@@ -7682,6 +8296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_numbers_bulk_updates.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBulkUpdateMessagingSettingsOnPhoneNumbersStatus",
@@ -7694,6 +8309,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_numbers_bulk_updates.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOptOuts",
@@ -7709,6 +8325,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetProfileMetrics",
@@ -7721,6 +8338,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profile_metrics.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMessagingProfiles",
@@ -7736,6 +8354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMessagingProfile",
@@ -7748,6 +8367,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveMessagingProfile",
@@ -7760,6 +8380,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteMessagingProfile",
@@ -7772,6 +8393,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateMessagingProfile",
@@ -7784,6 +8406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RegenerateMessagingProfileSecret",
@@ -7796,6 +8419,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.actions.regenerate_secret",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListProfileAlphanumericSenderIds",
@@ -7811,6 +8435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetDetailedProfileMetrics",
@@ -7823,6 +8448,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.retrieve_metrics",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListProfilePhoneNumbers",
@@ -7838,6 +8464,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListProfileShortCodes",
@@ -7853,6 +8480,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAutorespConfigs",
@@ -7865,6 +8493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.autoresp_configs.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAutorespConfig",
@@ -7877,6 +8506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.autoresp_configs.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAutorespConfig",
@@ -7889,6 +8519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.autoresp_configs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateAutoRespConfig",
@@ -7901,6 +8532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.autoresp_configs.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAutorespConfig",
@@ -7913,6 +8545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_profiles.autoresp_configs.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVerificationRequests",
@@ -7928,6 +8561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SubmitVerificationRequest",
@@ -7940,6 +8574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_tollfree.verification.requests.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVerificationRequest",
@@ -7952,6 +8587,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_tollfree.verification.requests.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteVerificationRequest",
@@ -7964,6 +8600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_tollfree.verification.requests.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateVerificationRequest",
@@ -7976,6 +8613,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "messaging_tollfree.verification.requests.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVerificationStatusHistory",
@@ -7991,6 +8629,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMessagingUrlDomains",
@@ -8006,6 +8645,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMobileNetworkOperators",
@@ -8021,6 +8661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMobilePhoneNumbersWithMessagingSettings",
@@ -8036,6 +8677,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMobilePhoneNumberMessagingSettings",
@@ -8048,6 +8690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_phone_numbers.messaging.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPushCredentials",
@@ -8063,6 +8706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePushCredential",
@@ -8075,6 +8719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_push_credentials.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPushCredentialById",
@@ -8087,6 +8732,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_push_credentials.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePushCredentialById",
@@ -8099,6 +8745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_push_credentials.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNetworkCoverage",
@@ -8114,6 +8761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNetworks",
@@ -8129,6 +8777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNetwork",
@@ -8141,6 +8790,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNetwork",
@@ -8153,6 +8803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteNetwork",
@@ -8165,6 +8816,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateNetwork",
@@ -8177,6 +8829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetDefaultGateway",
@@ -8189,6 +8842,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.default_gateway.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDefaultGateway",
@@ -8201,6 +8855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.default_gateway.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteDefaultGateway",
@@ -8213,6 +8868,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "networks.default_gateway.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNetworkInterfaces",
@@ -8228,6 +8884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNotificationChannels",
@@ -8243,6 +8900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNotificationChannels",
@@ -8255,6 +8913,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_channels.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNotificationChannel",
@@ -8267,6 +8926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_channels.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteNotificationChannel",
@@ -8279,6 +8939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_channels.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateNotificationChannel",
@@ -8291,6 +8952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_channels.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindNotificationsEventsConditions",
@@ -8306,6 +8968,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindNotificationsEvents",
@@ -8321,6 +8984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindNotificationsProfiles",
@@ -8336,6 +9000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNotificationProfile",
@@ -8348,6 +9013,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_profiles.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNotificationProfile",
@@ -8360,6 +9026,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_profiles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteNotificationProfile",
@@ -8372,6 +9039,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_profiles.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateNotificationProfile",
@@ -8384,6 +9052,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_profiles.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNotificationSettings",
@@ -8399,6 +9068,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNotificationSetting",
@@ -8411,6 +9081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_settings.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNotificationSetting",
@@ -8423,6 +9094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_settings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteNotificationSetting",
@@ -8435,6 +9107,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "notification_settings.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNumberBlockOrders",
@@ -8450,6 +9123,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNumberBlockOrder",
@@ -8462,6 +9136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_block_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveNumberBlockOrder",
@@ -8474,6 +9149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_block_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "LookupNumber",
@@ -8486,6 +9162,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_lookup.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveOrderPhoneNumbers",
@@ -8498,6 +9175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_order_phone_numbers.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateNumberOrderPhoneNumberRequirementGroup",
@@ -8510,6 +9188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_order_phone_numbers.update_requirement_group",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetNumberOrderPhoneNumber",
@@ -8522,6 +9201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_order_phone_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrderPhoneNumber",
@@ -8534,6 +9214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_order_phone_numbers.update_requirements",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNumberOrders",
@@ -8549,6 +9230,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNumberOrder",
@@ -8561,6 +9243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveNumberOrder",
@@ -8573,6 +9256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateNumberOrder",
@@ -8585,6 +9269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_orders.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListNumberReservations",
@@ -8600,6 +9285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateNumberReservation",
@@ -8612,6 +9298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_reservations.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveNumberReservation",
@@ -8624,6 +9311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_reservations.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ExtendNumberReservationExpiryTime",
@@ -8636,6 +9324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "number_reservations.actions.extend",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostNumbersFeatures",
@@ -8648,6 +9337,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "numbers_features.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "AuthorizeOAuth",
@@ -8660,6 +9350,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.retrieve_authorize",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOAuthConsentToken",
@@ -8672,6 +9363,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateOAuthGrant",
@@ -8684,6 +9376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.grants",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "IntrospectOAuthToken",
@@ -8696,6 +9389,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.introspect",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOAuthJWKS",
@@ -8708,6 +9402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.retrieve_jwks",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RegisterOAuthClient",
@@ -8720,6 +9415,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.register",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ExchangeOAuthToken",
@@ -8732,6 +9428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth.token",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOAuthClients",
@@ -8747,6 +9444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateOAuthClient",
@@ -8759,6 +9457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_clients.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOAuthClient",
@@ -8771,6 +9470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_clients.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateOAuthClient",
@@ -8783,6 +9483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_clients.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteOAuthClient",
@@ -8795,6 +9496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_clients.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOAuthGrants",
@@ -8810,6 +9512,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOAuthGrant",
@@ -8822,6 +9525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_grants.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RevokeOAuthGrant",
@@ -8834,6 +9538,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "oauth_grants.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "OperatorConnectRefresh",
@@ -8846,6 +9551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "operator_connect.actions.refresh",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOrganizationUsers",
@@ -8861,6 +9567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOrganizationUsersGroupsReport",
@@ -8873,6 +9580,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "organizations.users.get_groups_report",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOrganizationUser",
@@ -8885,6 +9593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "organizations.users.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteOrganizationUser",
@@ -8897,6 +9606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "organizations.users.actions.remove",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOtaUpdates",
@@ -8912,6 +9622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOtaUpdate",
@@ -8924,6 +9635,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "ota_updates.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListOutboundVoiceProfiles",
@@ -8939,6 +9651,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVoiceProfile",
@@ -8951,6 +9664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "outbound_voice_profiles.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetOutboundVoiceProfile",
@@ -8963,6 +9677,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "outbound_voice_profiles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteOutboundVoiceProfile",
@@ -8975,6 +9690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "outbound_voice_profiles.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateOutboundVoiceProfile",
@@ -8987,6 +9703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "outbound_voice_profiles.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAutoRechargePrefs",
@@ -8999,6 +9716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "payment.auto_recharge_prefs.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateAutoRechargePrefs",
@@ -9011,6 +9729,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "payment.auto_recharge_prefs.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumberBlocksJobs",
@@ -9026,6 +9745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberBlockDeletionJob",
@@ -9038,6 +9758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_number_blocks.jobs.delete_phone_number_block",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberBlocksJob",
@@ -9050,6 +9771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_number_blocks.jobs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbers",
@@ -9065,6 +9787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyPhoneNumberOwnership",
@@ -9077,6 +9800,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.actions.verify_ownership",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCsvDownloads",
@@ -9092,6 +9816,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCsvDownload",
@@ -9104,6 +9829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.csv_downloads.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCsvDownload",
@@ -9116,6 +9842,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.csv_downloads.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersJobs",
@@ -9131,6 +9858,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateDeletePhoneNumbersJob",
@@ -9143,6 +9871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.jobs.delete_batch",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumbersJobUpdateEmergencySettings",
@@ -9155,6 +9884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.jobs.update_emergency_settings_batch",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateUpdatePhoneNumbersJob",
@@ -9167,6 +9897,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.jobs.update_batch",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumbersJob",
@@ -9179,6 +9910,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.jobs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithMessagingSettings",
@@ -9194,6 +9926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SlimListPhoneNumbers",
@@ -9209,6 +9942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumbersWithVoiceSettings",
@@ -9224,6 +9958,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrievePhoneNumber",
@@ -9236,6 +9971,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePhoneNumber",
@@ -9248,6 +9984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumber",
@@ -9260,6 +9997,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PhoneNumberBundleStatusChange",
@@ -9272,6 +10010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.actions.change_bundle_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EnablePhoneNumberEmergency",
@@ -9284,6 +10023,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.actions.enable_emergency",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberMessagingSettings",
@@ -9296,6 +10036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.messaging.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberMessagingSettings",
@@ -9308,6 +10049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.messaging.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPhoneNumberVoiceSettings",
@@ -9320,6 +10062,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.voice.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePhoneNumberVoiceSettings",
@@ -9332,6 +10075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.voice.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVoicemail",
@@ -9344,6 +10088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.voicemail.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVoicemail",
@@ -9356,6 +10101,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.voicemail.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateVoicemail",
@@ -9368,6 +10114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers.voicemail.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirementsPhoneNumbers",
@@ -9380,6 +10127,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "phone_numbers_regulatory_requirements.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostPortabilityCheck",
@@ -9392,6 +10140,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portability_checks.run",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingEvents",
@@ -9407,6 +10156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "showPortingEvent",
@@ -9419,6 +10169,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.events.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "republishPortingEvent",
@@ -9431,6 +10182,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.events.republish",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListLoaConfigurations",
@@ -9446,6 +10198,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateLoaConfiguration",
@@ -9458,6 +10211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfigurationParams",
@@ -9470,6 +10224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.preview",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetLoaConfiguration",
@@ -9482,6 +10237,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteLoaConfiguration",
@@ -9494,6 +10250,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateLoaConfiguration",
@@ -9506,6 +10263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PreviewLoaConfiguration",
@@ -9518,6 +10276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.loa_configurations.preview_1",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingReports",
@@ -9533,6 +10292,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePortingReport",
@@ -9545,6 +10305,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.reports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortingReport",
@@ -9557,6 +10318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingUKCarriers",
@@ -9569,6 +10331,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting.list_uk_carriers",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingOrders",
@@ -9584,6 +10347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePortingOrder",
@@ -9596,6 +10360,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListExceptionTypes",
@@ -9608,6 +10373,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.retrieve_exception_types",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPhoneNumberConfigurations",
@@ -9623,6 +10389,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePhoneNumberConfigurations",
@@ -9635,6 +10402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.phone_number_configurations.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortingOrder",
@@ -9647,6 +10415,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePortingOrder",
@@ -9659,6 +10428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrder",
@@ -9671,6 +10441,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ActivatePortingOrder",
@@ -9683,6 +10454,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.actions.activate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelPortingOrder",
@@ -9695,6 +10467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.actions.cancel",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ConfirmPortingOrder",
@@ -9707,6 +10480,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.actions.confirm",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SharePortingOrder",
@@ -9719,6 +10493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.actions.share",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingOrderActivationJobs",
@@ -9734,6 +10509,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortingOrdersActivationJob",
@@ -9746,6 +10522,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.activation_jobs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePortingOrdersActivationJob",
@@ -9758,6 +10535,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.activation_jobs.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAdditionalDocuments",
@@ -9773,6 +10551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateAdditionalDocuments",
@@ -9785,6 +10564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.additional_documents.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteAdditionalDocument",
@@ -9797,6 +10577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.additional_documents.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListAllowedFocWindows",
@@ -9809,6 +10590,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.retrieve_allowed_foc_windows",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingOrderComments",
@@ -9824,6 +10606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePortingOrderComment",
@@ -9836,6 +10619,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.comments.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortingOrderLoaTemplate",
@@ -9848,6 +10632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.retrieve_loa_template",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingOrderRequirements",
@@ -9863,6 +10648,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortingOrderSubRequest",
@@ -9875,6 +10661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.retrieve_sub_request",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVerificationCodes",
@@ -9890,6 +10677,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SendPortingVerificationCodes",
@@ -9902,6 +10690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.verification_codes.send",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyPortingVerificationCodes",
@@ -9914,6 +10703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.verification_codes.verify",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingActionRequirements",
@@ -9929,6 +10719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "initiatePortingActionRequirement",
@@ -9941,6 +10732,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.action_requirements.initiate",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingAssociatedPhoneNumbers",
@@ -9956,6 +10748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createPortingAssociatedPhoneNumber",
@@ -9968,6 +10761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.associated_phone_numbers.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deletePortingAssociatedPhoneNumber",
@@ -9980,6 +10774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.associated_phone_numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberBlocks",
@@ -9995,6 +10790,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberBlock",
@@ -10007,6 +10803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.phone_number_blocks.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberBlock",
@@ -10019,6 +10816,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.phone_number_blocks.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortingPhoneNumberExtensions",
@@ -10034,6 +10832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createPortingPhoneNumberExtension",
@@ -10046,6 +10845,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.phone_number_extensions.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deletePortingPhoneNumberExtension",
@@ -10058,6 +10858,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "porting_orders.phone_number_extensions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortingPhoneNumbers",
@@ -10073,6 +10874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortoutRequest",
@@ -10088,6 +10890,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listPortoutEvents",
@@ -10103,6 +10906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "showPortoutEvent",
@@ -10115,6 +10919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.events.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "republishPortoutEvent",
@@ -10127,6 +10932,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.events.republish",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortoutRejections",
@@ -10139,6 +10945,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.list_rejection_codes",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPortoutReports",
@@ -10154,6 +10961,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePortoutReport",
@@ -10166,6 +10974,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.reports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortoutReport",
@@ -10178,6 +10987,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindPortoutRequest",
@@ -10190,6 +11000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindPortoutComments",
@@ -10202,6 +11013,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.comments.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostPortRequestComment",
@@ -10214,6 +11026,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.comments.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPortRequestSupportingDocuments",
@@ -10226,6 +11039,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.supporting_documents.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostPortRequestSupportingDocuments",
@@ -10238,6 +11052,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.supporting_documents.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePortoutStatus",
@@ -10250,6 +11065,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "portouts.update_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateways",
@@ -10265,6 +11081,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePrivateWirelessGateway",
@@ -10277,6 +11094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "private_wireless_gateways.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPrivateWirelessGateway",
@@ -10289,6 +11107,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "private_wireless_gateways.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWirelessGateway",
@@ -10301,6 +11120,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "private_wireless_gateways.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPronunciationDicts",
@@ -10316,6 +11136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePronunciationDict",
@@ -10328,6 +11149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "pronunciation_dicts.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPronunciationDict",
@@ -10340,6 +11162,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "pronunciation_dicts.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePronunciationDict",
@@ -10352,6 +11175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "pronunciation_dicts.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdatePronunciationDict",
@@ -10364,6 +11188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "pronunciation_dicts.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListPublicInternetGateways",
@@ -10379,6 +11204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePublicInternetGateway",
@@ -10391,6 +11217,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "public_internet_gateways.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPublicInternetGateway",
@@ -10403,6 +11230,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "public_internet_gateways.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeletePublicInternetGateway",
@@ -10415,6 +11243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "public_internet_gateways.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListQueues",
@@ -10430,6 +11259,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateQueue",
@@ -10442,6 +11272,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveCallQueue",
@@ -10454,6 +11285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateQueue",
@@ -10466,6 +11298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteQueue",
@@ -10478,6 +11311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListQueueCalls",
@@ -10493,6 +11327,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveCallFromQueue",
@@ -10505,6 +11340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.calls.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RemoveQueueCall",
@@ -10517,6 +11353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.calls.remove",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCallInQueue",
@@ -10529,6 +11366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "queues.calls.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getRecordingTranscriptions",
@@ -10544,6 +11382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getRecordingTranscription",
@@ -10556,6 +11395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "recording_transcriptions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteRecordingTranscription",
@@ -10568,6 +11408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "recording_transcriptions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetRecordings",
@@ -10583,6 +11424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRecordings",
@@ -10595,6 +11437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "recordings.actions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetRecording",
@@ -10607,6 +11450,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "recordings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRecording",
@@ -10619,6 +11463,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "recordings.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRegions",
@@ -10631,6 +11476,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "regions.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRegulatoryRequirements",
@@ -10643,6 +11489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "regulatory_requirements.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCDRUsageReportSync",
@@ -10655,6 +11502,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.cdr_usage_reports.fetch_sync",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMdrUsageReports",
@@ -10670,6 +11518,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SubmitUsageReport",
@@ -10682,6 +11531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.mdr_usage_reports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMDRUsageReportSync",
@@ -10694,6 +11544,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.mdr_usage_reports.fetch_sync",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUsageReport",
@@ -10706,6 +11557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.mdr_usage_reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteUsageReport",
@@ -10718,6 +11570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.mdr_usage_reports.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPaginatedMdrs",
@@ -10730,6 +11583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reports.list_mdrs",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetPaginatedWdrs",
@@ -10745,6 +11599,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listReputationNumbersSimplified",
@@ -10760,6 +11615,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getPhoneNumberReputationSimplified",
@@ -10772,6 +11628,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reputation.numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "disassociateReputationNumberSimplified",
@@ -10784,6 +11641,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "reputation.numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetRequirementGroups",
@@ -10796,6 +11654,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateRequirementGroup",
@@ -10808,6 +11667,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetRequirementGroup",
@@ -10820,6 +11680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRequirementGroup",
@@ -10832,6 +11693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateRequirementGroup",
@@ -10844,6 +11706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SubmitRequirementGroup",
@@ -10856,6 +11719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_groups.submit_for_approval",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRequirementTypes",
@@ -10868,6 +11732,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_types.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveRequirementType",
@@ -10880,6 +11745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirement_types.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRequirements",
@@ -10895,6 +11761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveDocumentRequirements",
@@ -10907,6 +11774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirements.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateRequirementVersion",
@@ -10919,6 +11787,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirements.versions.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelPendingRequirementVersion",
@@ -10931,6 +11800,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "requirements.versions.delete_pending",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRoomCompositions",
@@ -10946,6 +11816,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateRoomComposition",
@@ -10958,6 +11829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_compositions.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewRoomComposition",
@@ -10970,6 +11842,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_compositions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRoomComposition",
@@ -10982,6 +11855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_compositions.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRoomParticipants",
@@ -10997,6 +11871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewRoomParticipant",
@@ -11009,6 +11884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_participants.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRoomRecordings",
@@ -11024,6 +11900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRoomRecordings",
@@ -11036,6 +11913,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_recordings.delete_bulk",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewRoomRecording",
@@ -11048,6 +11926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_recordings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRoomRecording",
@@ -11060,6 +11939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "room_recordings.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRoomSessions",
@@ -11075,6 +11955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewRoomSession",
@@ -11087,6 +11968,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.sessions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EndSession",
@@ -11099,6 +11981,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.sessions.actions.end",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "KickParticipantInSession",
@@ -11111,6 +11994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.sessions.actions.kick",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "MuteParticipantInSession",
@@ -11123,6 +12007,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.sessions.actions.mute",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UnmuteParticipantInSession",
@@ -11135,6 +12020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.sessions.actions.unmute",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomParticipants",
@@ -11150,6 +12036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListRooms",
@@ -11165,6 +12052,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateRoom",
@@ -11177,6 +12065,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ViewRoom",
@@ -11189,6 +12078,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteRoom",
@@ -11201,6 +12091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateRoom",
@@ -11213,6 +12104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateRoomClientToken",
@@ -11225,6 +12117,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.actions.generate_join_client_token",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RefreshRoomClientToken",
@@ -11237,6 +12130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "rooms.actions.refresh_client_token",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveListRoomSessions",
@@ -11252,6 +12146,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysisMetadata",
@@ -11264,6 +12159,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "session_analysis.metadata.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysisRecordTypeMetadata",
@@ -11276,6 +12172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "session_analysis.metadata.retrieve_record_type",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSessionAnalysis",
@@ -11288,6 +12185,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "session_analysis.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBlackBoxTestResults",
@@ -11300,6 +12198,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "seti.retrieve_black_box_test_results",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListShortCodes",
@@ -11315,6 +12214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveShortCode",
@@ -11327,6 +12227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "short_codes.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateShortCode",
@@ -11339,6 +12240,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "short_codes.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListSimCardActions",
@@ -11354,6 +12256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardAction",
@@ -11366,6 +12269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListDataUsageNotifications",
@@ -11381,6 +12285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostSimCardDataUsageNotification",
@@ -11393,6 +12298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_data_usage_notifications.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardDataUsageNotification",
@@ -11405,6 +12311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_data_usage_notifications.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteSimCardDataUsageNotifications",
@@ -11417,6 +12324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_data_usage_notifications.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchSimCardDataUsageNotification",
@@ -11429,6 +12337,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_data_usage_notifications.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardGroupActions",
@@ -11444,6 +12353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardGroupAction",
@@ -11456,6 +12366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.actions.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetAllSimCardGroups",
@@ -11471,6 +12382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateSimCardGroup",
@@ -11483,6 +12395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardGroup",
@@ -11495,6 +12408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteSimCardGroup",
@@ -11507,6 +12421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateSimCardGroup",
@@ -11519,6 +12434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RemoveSimCardGroupPrivateWirelessGateway",
@@ -11531,6 +12447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.actions.remove_private_wireless_gateway",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RemoveWirelessBlocklistForSimCardGroup",
@@ -11543,6 +12460,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.actions.remove_wireless_blocklist",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SetPrivateWirelessGatewayForSimCardGroup",
@@ -11555,6 +12473,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.actions.set_private_wireless_gateway",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SetWirelessBlocklistForSimCardGroup",
@@ -11567,6 +12486,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_groups.actions.set_wireless_blocklist",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PreviewSimCardOrders",
@@ -11579,6 +12499,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_order_preview.preview",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardOrders",
@@ -11594,6 +12515,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateSimCardOrder",
@@ -11606,6 +12528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_orders.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardOrder",
@@ -11618,6 +12541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_card_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCards",
@@ -11633,6 +12557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DisableVoiceBulk",
@@ -11645,6 +12570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.bulk_disable_voice",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EnableVoiceBulk",
@@ -11657,6 +12583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.bulk_enable_voice",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SetPublicIPsBulk",
@@ -11669,6 +12596,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.bulk_set_public_ips",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ValidateRegistrationCodes",
@@ -11681,6 +12609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.validate_registration_codes",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCard",
@@ -11693,6 +12622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteSimCard",
@@ -11705,6 +12635,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateSimCard",
@@ -11717,6 +12648,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DisableSimCard",
@@ -11729,6 +12661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.disable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "EnableSimCard",
@@ -11741,6 +12674,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.enable",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RemoveSimCardPublicIp",
@@ -11753,6 +12687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.remove_public_ip",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SetSimCardPublicIp",
@@ -11765,6 +12700,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.set_public_ip",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "SetSimCardStandby",
@@ -11777,6 +12713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.actions.set_standby",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardActivationCode",
@@ -11789,6 +12726,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.get_activation_code",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardDeviceDetails",
@@ -11801,6 +12739,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.get_device_details",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSimCardPublicIp",
@@ -11813,6 +12752,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sim_cards.get_public_ip",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWirelessConnectivityLogs",
@@ -11828,6 +12768,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSipRegistrationStatus",
@@ -11840,6 +12781,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sip_registration_status.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createSiprecConnector",
@@ -11852,6 +12794,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "siprec_connectors.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getSiprecConnector",
@@ -11864,6 +12807,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "siprec_connectors.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateSiprecConnector",
@@ -11876,6 +12820,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "siprec_connectors.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteSiprecConnector",
@@ -11888,6 +12833,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "siprec_connectors.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listSttProviders",
@@ -11900,6 +12846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "speech_to_text.list_providers",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "TranscriptionOverWs",
@@ -11912,6 +12859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "speech_to_text.retrieve_transcription",
         item_stream: None,
         dedup_key: None,
+        websocket: true,
     },
     OperationInfo {
         operation_id: "GetStorageSSLCertificates",
@@ -11924,6 +12872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.ssl_certificate.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "AddStorageSSLCertificate",
@@ -11936,6 +12885,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.ssl_certificate.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RemoveStorageSSLCertificate",
@@ -11948,6 +12898,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.ssl_certificate.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetStorageAPIUsage",
@@ -11960,6 +12911,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.usage.get_api_usage",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetBucketUsage",
@@ -11972,6 +12924,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.usage.get_bucket_usage",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreatePresignedObjectUrl",
@@ -11984,6 +12937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.create_presigned_url",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListCloudfsFilesystems",
@@ -11999,6 +12953,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateCloudfsFilesystem",
@@ -12011,6 +12966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.cloudfs.create",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetCloudfsFilesystem",
@@ -12023,6 +12979,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.cloudfs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteCloudfsFilesystem",
@@ -12035,6 +12992,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.cloudfs.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateCloudfsFilesystem",
@@ -12047,6 +13005,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.cloudfs.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RotateCloudfsMetaToken",
@@ -12059,6 +13018,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.cloudfs.actions.rotate_meta_token",
         item_stream: None,
         dedup_key: Some("header:Idempotency-Key"),
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListKvNamespaces",
@@ -12074,6 +13034,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateKvNamespace",
@@ -12086,6 +13047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetKvNamespace",
@@ -12098,6 +13060,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteKvNamespace",
@@ -12110,6 +13073,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListKvKeys",
@@ -12125,6 +13089,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "cursor",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetKvKey",
@@ -12137,6 +13102,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.keys.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PutKvKey",
@@ -12149,6 +13115,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.keys.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteKvKey",
@@ -12161,6 +13128,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.kvs.keys.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMigrationSourceCoverage",
@@ -12173,6 +13141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.list_migration_source_coverage",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMigrationSources",
@@ -12185,6 +13154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migration_sources.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMigrationSource",
@@ -12197,6 +13167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migration_sources.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMigrationSource",
@@ -12209,6 +13180,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migration_sources.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteMigrationSource",
@@ -12221,6 +13193,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migration_sources.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListMigrations",
@@ -12233,6 +13206,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migrations.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMigration",
@@ -12245,6 +13219,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migrations.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetMigration",
@@ -12257,6 +13232,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migrations.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StopMigration",
@@ -12269,6 +13245,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.migrations.actions.stop",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListSubNumberOrders",
@@ -12281,6 +13258,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateSubNumberOrderRequirementGroup",
@@ -12293,6 +13271,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders.update_requirement_group",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrder",
@@ -12305,6 +13284,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateSubNumberOrder",
@@ -12317,6 +13297,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CancelSubNumberOrder",
@@ -12329,6 +13310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders.cancel",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateSubNumberOrdersReport",
@@ -12341,6 +13323,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders_report.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSubNumberOrdersReport",
@@ -12353,6 +13336,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders_report.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DownloadSubNumberOrdersReport",
@@ -12365,6 +13349,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "sub_number_orders_report.download",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindTelephonyCredentials",
@@ -12380,6 +13365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredential",
@@ -12392,6 +13378,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "telephony_credentials.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTelephonyCredential",
@@ -12404,6 +13391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "telephony_credentials.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTelephonyCredential",
@@ -12416,6 +13404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "telephony_credentials.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTelephonyCredential",
@@ -12428,6 +13417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "telephony_credentials.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTelephonyCredentialToken",
@@ -12440,6 +13430,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "telephony_credentials.create_token",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listTermsOfServiceAgreements",
@@ -12455,6 +13446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceAgreement",
@@ -12467,6 +13459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "terms_of_service.agreements.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "agreeToBrandedCallingTos",
@@ -12479,6 +13472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "terms_of_service.branded_calling.agree",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceInfo",
@@ -12491,6 +13485,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "terms_of_service.retrieve_info",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "agreeNumberReputationTermsOfService",
@@ -12503,6 +13498,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "terms_of_service.number_reputation.agree",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getTermsOfServiceStatus",
@@ -12515,6 +13511,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "terms_of_service.retrieve_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlCalls",
@@ -12530,6 +13527,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "next-uri",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "InitiateTexmlCall",
@@ -12542,6 +13540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.calls",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlCall",
@@ -12554,6 +13553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTexmlCall",
@@ -12566,6 +13566,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FetchTeXMLCallRecordings",
@@ -12578,6 +13579,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.recordings_json.retrieve_recordings_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallRecording",
@@ -12590,6 +13592,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.recordings_json.recordings_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallRecording",
@@ -12602,6 +13605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.recordings.recording_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartTeXMLSiprecSession",
@@ -12614,6 +13618,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.siprec_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLSiprecSession",
@@ -12626,6 +13631,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.siprec.siprec_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "StartTeXMLCallStreaming",
@@ -12638,6 +13644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.streams_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTeXMLCallStreaming",
@@ -12650,6 +13657,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.calls.streams.streaming_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlConferences",
@@ -12665,6 +13673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "next-uri",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlConference",
@@ -12677,6 +13686,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConference",
@@ -12689,6 +13699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipants",
@@ -12701,6 +13712,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.participants.retrieve_participants",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DialTexmlConferenceParticipant",
@@ -12713,6 +13725,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.participants.participants",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceParticipant",
@@ -12725,6 +13738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.participants.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTexmlConferenceParticipant",
@@ -12737,6 +13751,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.participants.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTexmlConferenceParticipant",
@@ -12749,6 +13764,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.participants.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlConferenceRecordings",
@@ -12761,6 +13777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.retrieve_recordings",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FetchTeXMLConferenceRecordings",
@@ -12773,6 +13790,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.conferences.retrieve_recordings_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlQueues",
@@ -12788,6 +13806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "next-uri",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTexmlQueue",
@@ -12800,6 +13819,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.queues.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlQueue",
@@ -12812,6 +13832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.queues.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTexmlQueue",
@@ -12824,6 +13845,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.queues.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTexmlQueue",
@@ -12836,6 +13858,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.queues.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecordings",
@@ -12851,6 +13874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "next-uri",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTeXMLCallRecording",
@@ -12863,6 +13887,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.recordings.json.retrieve_recording_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLCallRecording",
@@ -12875,6 +13900,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.recordings.json.delete_recording_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscriptions",
@@ -12890,6 +13916,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "next-uri",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTeXMLRecordingTranscription",
@@ -12902,6 +13929,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.transcriptions.json.retrieve_recording_transcription_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTeXMLRecordingTranscription",
@@ -12914,6 +13942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.accounts.transcriptions.json.delete_recording_transcription_sid_json",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "InitiateTexmlAICall",
@@ -12926,6 +13955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.initiate_ai_call",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTexmlSecret",
@@ -12938,6 +13968,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml.secrets",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindTexmlApplications",
@@ -12953,6 +13984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTexmlApplication",
@@ -12965,6 +13997,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml_applications.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTexmlApplication",
@@ -12977,6 +14010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml_applications.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTexmlApplication",
@@ -12989,6 +14023,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml_applications.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTexmlApplication",
@@ -13001,6 +14036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "texml_applications.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "TextToSpeechOverWs",
@@ -13013,6 +14049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "text_to_speech.retrieve_speech",
         item_stream: None,
         dedup_key: None,
+        websocket: true,
     },
     OperationInfo {
         operation_id: "generateSpeech",
@@ -13025,6 +14062,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "text_to_speech.generate_speech",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listVoices",
@@ -13037,6 +14075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "text_to_speech.list_voices",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfiles",
@@ -13052,6 +14091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateTrafficPolicyProfile",
@@ -13064,6 +14104,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "traffic_policy_profiles.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfileServices",
@@ -13079,6 +14120,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetTrafficPolicyProfile",
@@ -13091,6 +14133,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "traffic_policy_profiles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteTrafficPolicyProfile",
@@ -13103,6 +14146,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "traffic_policy_profiles.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateTrafficPolicyProfile",
@@ -13115,6 +14159,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "traffic_policy_profiles.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListUacConnections",
@@ -13130,6 +14175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateUacConnection",
@@ -13142,6 +14188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "uac_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveUacConnection",
@@ -13154,6 +14201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "uac_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteUacConnection",
@@ -13166,6 +14214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "uac_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateUacConnection",
@@ -13178,6 +14227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "uac_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CheckUacConnectionRegistrationStatus",
@@ -13190,6 +14240,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "uac_connections.actions.check_registration_status",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUsageReports",
@@ -13205,6 +14256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListUsageReportsOptions",
@@ -13217,6 +14269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "usage_reports.get_options",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "FindUserAddress",
@@ -13232,6 +14285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateUserAddress",
@@ -13244,6 +14298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "user_addresses.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserAddress",
@@ -13256,6 +14311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "user_addresses.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetUserTags",
@@ -13268,6 +14324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "user_tags.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listMobilePhoneNumbers",
@@ -13283,6 +14340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "retrieveMobilePhoneNumber",
@@ -13295,6 +14353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_phone_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateMobilePhoneNumber",
@@ -13307,6 +14366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_phone_numbers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listMobileVoiceConnections",
@@ -13322,6 +14382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createMobileVoiceConnection",
@@ -13334,6 +14395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_voice_connections.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "retrieveMobileVoiceConnection",
@@ -13346,6 +14408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_voice_connections.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteMobileVoiceConnection",
@@ -13358,6 +14421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_voice_connections.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateMobileVoiceConnection",
@@ -13370,6 +14434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "mobile_voice_connections.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createStoredPaymentTransaction",
@@ -13382,6 +14447,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "payment.create_stored_payment_transaction",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListWabas",
@@ -13397,6 +14463,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetSingleWaba",
@@ -13409,6 +14476,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.business_accounts.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteWaba",
@@ -13421,6 +14489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.business_accounts.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListWabaPhones",
@@ -13436,6 +14505,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "InitializeWhatsappVerification",
@@ -13448,6 +14518,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.business_accounts.phone_numbers.initialize_verification",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWabaSettings",
@@ -13460,6 +14531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.business_accounts.settings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchWabaSettings",
@@ -13472,6 +14544,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.business_accounts.settings.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListWhatsappTemplates",
@@ -13487,6 +14560,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostWhatsappTemplate",
@@ -13499,6 +14573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.templates.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "get_v2_whatsapp_phone_numbers",
@@ -13514,6 +14589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappPhoneNumber",
@@ -13526,6 +14602,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappCallingSettings",
@@ -13538,6 +14615,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.calling_settings.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchWhatsappCallingSettings",
@@ -13550,6 +14628,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.calling_settings.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappConversationWindow",
@@ -13562,6 +14641,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.retrieve_conversation_window",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappProfile",
@@ -13574,6 +14654,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.profile.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchWhatsappProfile",
@@ -13586,6 +14667,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.profile.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappProfilePhoto",
@@ -13598,6 +14680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.profile.photo.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PostWhatsappProfilePhoto",
@@ -13610,6 +14693,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.profile.photo.upload",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappProfilePhoto",
@@ -13622,6 +14706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.profile.photo.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ResendWhatsappVerification",
@@ -13634,6 +14719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.resend_verification",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyWhatsappPhoneNumber",
@@ -13646,6 +14732,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.phone_numbers.verify",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappUserData",
@@ -13658,6 +14745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.user_data.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchWhatsappUserData",
@@ -13670,6 +14758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp.user_data.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWhatsappTemplate",
@@ -13682,6 +14771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp_message_templates.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWhatsappTemplate",
@@ -13694,6 +14784,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp_message_templates.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PatchWhatsappTemplate",
@@ -13706,6 +14797,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "whatsapp_message_templates.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "settleX402Payment",
@@ -13718,6 +14810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "x402.credit_account.settle",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createX402Quote",
@@ -13730,6 +14823,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "x402.credit_account.create_quote",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVerifications",
@@ -13742,6 +14836,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.by_phone_number.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeByPhoneNumber",
@@ -13754,6 +14849,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.by_phone_number.actions.verify",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVerificationCall",
@@ -13766,6 +14862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.trigger_call",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateFlashcallVerification",
@@ -13778,6 +14875,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.trigger_flashcall",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVerificationSms",
@@ -13790,6 +14888,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.trigger_sms",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateWhatsappVerification",
@@ -13802,6 +14901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.trigger_whatsapp_verification",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "RetrieveVerification",
@@ -13814,6 +14914,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCodeById",
@@ -13826,6 +14927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verifications.actions.verify",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVerifiedNumbers",
@@ -13841,6 +14943,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVerifiedNumber",
@@ -13853,6 +14956,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verified_numbers.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVerifiedNumber",
@@ -13865,6 +14969,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verified_numbers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteVerifiedNumber",
@@ -13877,6 +14982,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verified_numbers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "VerifyVerificationCode",
@@ -13889,6 +14995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verified_numbers.actions.submit_verification_code",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListProfiles",
@@ -13904,6 +15011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVerifyProfile",
@@ -13916,6 +15024,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListProfileMessageTemplates",
@@ -13928,6 +15037,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.retrieve_templates",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateMessageTemplate",
@@ -13940,6 +15050,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.create_template",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateMessageTemplate",
@@ -13952,6 +15063,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.update_template",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVerifyProfile",
@@ -13964,6 +15076,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteProfile",
@@ -13976,6 +15089,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateVerifyProfile",
@@ -13988,6 +15102,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "verify_profiles.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnects",
@@ -14003,6 +15118,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateVirtualCrossConnect",
@@ -14015,6 +15131,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "virtual_cross_connects.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVirtualCrossConnect",
@@ -14027,6 +15144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "virtual_cross_connects.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteVirtualCrossConnect",
@@ -14039,6 +15157,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "virtual_cross_connects.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateVirtualCrossConnect",
@@ -14051,6 +15170,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "virtual_cross_connects.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVirtualCrossConnectCoverage",
@@ -14066,6 +15186,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listVoiceClones",
@@ -14081,6 +15202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createVoiceClone",
@@ -14093,6 +15215,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_clones.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createVoiceCloneFromUpload",
@@ -14105,6 +15228,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_clones.create_from_upload",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteVoiceClone",
@@ -14117,6 +15241,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_clones.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateVoiceClone",
@@ -14129,6 +15254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_clones.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getVoiceCloneSample",
@@ -14141,6 +15267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_clones.download_sample",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "listVoiceDesigns",
@@ -14156,6 +15283,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "createVoiceDesign",
@@ -14168,6 +15296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getVoiceDesign",
@@ -14180,6 +15309,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteVoiceDesign",
@@ -14192,6 +15322,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "updateVoiceDesign",
@@ -14204,6 +15335,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.rename",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "getVoiceDesignSample",
@@ -14216,6 +15348,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.download_sample",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "deleteVoiceDesignVersion",
@@ -14228,6 +15361,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_designs.delete_version",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListVoiceSdkCallReports",
@@ -14243,6 +15377,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetVoiceSdkCallReport",
@@ -14255,6 +15390,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "voice_sdk_call_reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWebhookDeliveries",
@@ -14270,6 +15406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWebhookDelivery",
@@ -14282,6 +15419,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "webhook_deliveries.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListWireguardInterfaces",
@@ -14297,6 +15435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateWireguardInterface",
@@ -14309,6 +15448,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_interfaces.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWireguardInterface",
@@ -14321,6 +15461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_interfaces.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWireguardInterface",
@@ -14333,6 +15474,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_interfaces.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListWireguardPeers",
@@ -14348,6 +15490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateWireguardPeer",
@@ -14360,6 +15503,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_peers.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWireguardPeer",
@@ -14372,6 +15516,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_peers.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWireguardPeer",
@@ -14384,6 +15529,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_peers.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateWireguardPeer",
@@ -14396,6 +15542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_peers.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWireguardPeerConfig",
@@ -14408,6 +15555,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireguard_peers.retrieve_config",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWdrReports",
@@ -14423,6 +15571,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateWdrReport",
@@ -14435,6 +15584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless.detail_records_reports.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWdrReport",
@@ -14447,6 +15597,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless.detail_records_reports.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWdrReport",
@@ -14459,6 +15610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless.detail_records_reports.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "WirelessRegionsGetAll",
@@ -14471,6 +15623,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless.retrieve_regions",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "WirelessBlocklistsGetAll",
@@ -14483,6 +15636,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless_blocklist_values.list",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWirelessBlocklistsGateways",
@@ -14498,6 +15652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             style: "page-number",
         }),
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateWirelessBlocklist",
@@ -14510,6 +15665,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless_blocklists.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetWirelessBlocklist",
@@ -14522,6 +15678,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless_blocklists.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteWirelessBlocklist",
@@ -14534,6 +15691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless_blocklists.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "UpdateWirelessBlocklist",
@@ -14546,6 +15704,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "wireless_blocklists.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListBuckets",
@@ -14558,6 +15717,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.list_buckets",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "ListObjects",
@@ -14570,6 +15730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.list_objects",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "CreateBucket",
@@ -14582,6 +15743,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.create",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteObjects",
@@ -14594,6 +15756,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.delete_objects",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteBucket",
@@ -14606,6 +15769,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "HeadBucket",
@@ -14618,6 +15782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.head",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "GetObject",
@@ -14630,6 +15795,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.objects.retrieve",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "PutObject",
@@ -14642,6 +15808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.objects.update",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "DeleteObject",
@@ -14654,6 +15821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.objects.delete",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
     OperationInfo {
         operation_id: "HeadObject",
@@ -14666,5 +15834,6 @@ pub static OPERATIONS: &[OperationInfo] = &[
         call_path: "storage.buckets.objects.head",
         item_stream: None,
         dedup_key: None,
+        websocket: false,
     },
 ];

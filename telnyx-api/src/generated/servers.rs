@@ -12,18 +12,6 @@ pub static API: crate::servers::ServerSpec = crate::servers::ServerSpec {
     description: "",
 };
 
-static API_2_VARIABLES: [crate::servers::ServerVariable; 0] = [];
-
-/// `wss://api.telnyx.com/v2`: the server of `transcription_over_ws`.
-///
-/// Telnyx API v2 (WebSocket)
-pub static API_2: crate::servers::ServerSpec = crate::servers::ServerSpec {
-    name: "api_2",
-    url: "wss://api.telnyx.com/v2",
-    variables: &API_2_VARIABLES,
-    description: "Telnyx API v2 (WebSocket)",
-};
-
 static STORAGE_VARIABLES: [crate::servers::ServerVariable; 1] = [
     crate::servers::ServerVariable {
         name: "region",
@@ -44,7 +32,7 @@ pub static STORAGE: crate::servers::ServerSpec = crate::servers::ServerSpec {
 };
 
 /// Every server of the spec other than the base URL.
-pub static SERVERS: &[&crate::servers::ServerSpec] = &[&API, &API_2, &STORAGE];
+pub static SERVERS: &[&crate::servers::ServerSpec] = &[&API, &STORAGE];
 
 /// Where OAuth 2.0 client credentials are exchanged for an access token: the spec's
 /// client-credentials `tokenUrl` (`crate::oauth`). Under the default base URL, it

@@ -271,7 +271,7 @@ impl<T: Send + 'static> ApiCall<T> {
     }
 
     async fn byte_stream(self) -> Result<ByteStream> {
-        let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, true).await?;
+        let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, Want::Stream).await?;
         let op = self.request.operation_id;
         let idle = self.client.inner.stream_idle_timeout;
         Ok(match reply.body {
@@ -292,17 +292,38 @@ impl<T: Send + 'static, I> IntoFuture for ApiCall<T, I> {
         Box::pin(self.into_built().value())
     }
 }
-/// A response as one attempt produced it: the body read in full, or (for a successful status
-/// in streaming mode) still unread.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: ReplyBody,
-    /// Only the first part of an error body was read.
-    truncated: bool,
+/// What a call wants of a successful response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// The body, read in full.
+    Buffered,
+    /// The body unread, to stream.
+    Stream,
+    /// A WebSocket: the request asks for an upgrade (`crate::ws`); `101 Switching Protocols`
+    /// is the success, its connection handed over unread.
+    Upgrade,
 }
 
-enum ReplyBody {
+impl Want {
+    fn success(self, status: StatusCode) -> bool {
+        status.is_success() || (self == Want::Upgrade && status == StatusCode::SWITCHING_PROTOCOLS)
+    }
+}
+
+/// A response as one attempt produced it: the body read in full, or (for a successful status
+/// in streaming mode) still unread.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: ReplyBody,
+    /// Only the first part of an error body was read.
+    truncated: bool,
+    /// The `Sec-WebSocket-Key` of an upgrade request, which the server's
+    /// `Sec-WebSocket-Accept` must answer.
+    pub(crate) websocket_key: Option<String>,
+}
+
+pub(crate) enum ReplyBody {
     Bytes(Bytes),
     Stream(reqwest::Response),
 }
@@ -315,7 +336,7 @@ pub(crate) async fn execute(
     retry: Option<&RetryPolicy>,
     timeout: Option<Option<Duration>>,
 ) -> Result<RawResponse> {
-    let reply = execute_reply(client, request, retry, timeout, false).await?;
+    let reply = execute_reply(client, request, retry, timeout, Want::Buffered).await?;
     let body = match reply.body {
         ReplyBody::Bytes(b) => b,
         // Only produced in streaming mode.
@@ -326,22 +347,22 @@ pub(crate) async fn execute(
     Ok(RawResponse { status: reply.status, headers: reply.headers, body })
 }
 
-async fn execute_reply(
+pub(crate) async fn execute_reply(
     client: &Client,
     request: &Request,
     retry: Option<&RetryPolicy>,
     timeout: Option<Option<Duration>>,
-    stream: bool,
+    want: Want,
 ) -> Result<Reply> {
     let span = trace::RequestSpan::new(request);
     #[cfg(feature = "tracing")]
     {
         use tracing::Instrument as _;
         let instrumented = span.0.clone();
-        execute_inner(client, request, retry, timeout, stream, &span).instrument(instrumented).await
+        execute_inner(client, request, retry, timeout, want, &span).instrument(instrumented).await
     }
     #[cfg(not(feature = "tracing"))]
-    execute_inner(client, request, retry, timeout, stream, &span).await
+    execute_inner(client, request, retry, timeout, want, &span).await
 }
 
 async fn execute_inner(
@@ -349,7 +370,7 @@ async fn execute_inner(
     request: &Request,
     retry: Option<&RetryPolicy>,
     timeout: Option<Option<Duration>>,
-    stream: bool,
+    want: Want,
     span: &trace::RequestSpan,
 ) -> Result<Reply> {
     let op = request.operation_id;
@@ -391,7 +412,7 @@ async fn execute_inner(
             super::Auth::Bearer => client.bearer().await?,
             _ => None,
         };
-        let result = attempt_once(client, request, url.clone(), timeout, stream, attempt, bearer.as_deref()).await;
+        let result = attempt_once(client, request, url.clone(), timeout, want, attempt, bearer.as_deref()).await;
         if let (Ok(reply), Some(oauth), Some(used)) = (&result, &inner.oauth, &bearer) {
             if reply.status == StatusCode::UNAUTHORIZED && !refreshed && replayable {
                 refreshed = true;
@@ -410,7 +431,7 @@ async fn execute_inner(
         let retry_delay = match &result {
             Ok(reply) => {
                 span.status(reply.status);
-                if reply.status.is_success() {
+                if want.success(reply.status) {
                     None
                 } else {
                     // A server that asks to wait longer than the cap gets the error back now.
@@ -451,7 +472,7 @@ async fn execute_inner(
                     }
                     Err(e) => return Err(e),
                 };
-                if reply.status.is_success() {
+                if want.success(reply.status) {
                     return Ok(reply);
                 }
                 let mut body = match reply.body {
@@ -548,7 +569,7 @@ async fn attempt_once(
     request: &Request,
     url: reqwest::Url,
     timeout: Option<Duration>,
-    stream: bool,
+    want: Want,
     number: u32,
     bearer: Option<&str>,
 ) -> Result<Reply> {
@@ -558,6 +579,8 @@ async fn attempt_once(
         .await?
         .build()
         .map_err(|source| Error::Transport { operation: op, source })?;
+    // A new key for each attempt (RFC 6455 §4.1).
+    let websocket_key = (want == Want::Upgrade).then(|| crate::ws::upgrade_headers(http.headers_mut()));
     // The call's extra headers win over the request's own; middleware comes last.
     for (name, value) in &request.extra_headers {
         http.headers_mut().insert(name.clone(), value.clone());
@@ -566,7 +589,7 @@ async fn attempt_once(
     for m in &inner.middleware {
         m.before(&attempt, &mut http);
     }
-    let result = send_attempt(client, http, op, timeout, stream).await;
+    let result = send_attempt(client, http, op, timeout, want).await.map(|reply| Reply { websocket_key, ..reply });
     for m in inner.middleware.iter().rev() {
         let outcome = match &result {
             Ok(reply) => Outcome::Response { status: reply.status, headers: &reply.headers },
@@ -583,15 +606,15 @@ async fn send_attempt(
     http: reqwest::Request,
     op: &'static str,
     timeout: Option<Duration>,
-    stream: bool,
+    want: Want,
 ) -> Result<Reply> {
     let fut = async {
-        let mut resp =
-            client.inner.http.execute(http).await.map_err(|source| Error::Transport { operation: op, source })?;
+        let http_client = if want == Want::Upgrade { client.websocket_http()? } else { &client.inner.http };
+        let mut resp = http_client.execute(http).await.map_err(|source| Error::Transport { operation: op, source })?;
         let status = resp.status();
-        if stream && status.is_success() {
+        if want != Want::Buffered && want.success(status) {
             let headers = resp.headers().clone();
-            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp), truncated: false });
+            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp), truncated: false, websocket_key: None });
         }
         // Reading the body needs only the response itself: the headers move out, uncopied.
         let headers = std::mem::take(resp.headers_mut());
@@ -601,7 +624,7 @@ async fn send_attempt(
         if truncated && status.is_success() {
             return Err(Error::BodyTooLarge { operation: op, status, limit });
         }
-        Ok(Reply { status, headers, body: ReplyBody::Bytes(body), truncated })
+        Ok(Reply { status, headers, body: ReplyBody::Bytes(body), truncated, websocket_key: None })
     };
     match timeout {
         Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { operation: op, timeout: t })?,

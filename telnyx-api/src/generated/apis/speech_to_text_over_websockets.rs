@@ -2,7 +2,7 @@
 //!
 //! Operations tagged `Speech To Text over WebSockets` (feature `speech`).
 
-use crate::request::{ApiCall, Request};
+use crate::request::Request;
 use crate::request::QueryStyle;
 use crate::types;
 
@@ -39,7 +39,7 @@ pub struct TranscriptionOverWsParams {
     pub keywords: Option<String>,
 }
 
-impl<T> crate::ApiCall<T, TranscriptionOverWsParams> {
+impl<C, S> crate::ws::WsCall<C, S, TranscriptionOverWsParams> {
     /// The language spoken in the audio stream.
     pub fn language(mut self, value: impl Into<String>) -> Self {
         self.input_mut().language = Some(value.into());
@@ -103,12 +103,17 @@ impl crate::resources::SpeechToText<'_> {
     /// - `input_format` (`input_format`): The format of input audio stream.
     ///
     /// The optional parameters are setters on the returned call.
+    ///
+    /// A WebSocket: `.connect().await` opens a [`crate::ws::Connection`] that sends binary frames (`bytes::Bytes`) and yields [`SttServerEvent`](types::SttServerEvent)s (a `SttServerEvent::SttErrorFrame` comes as `Err(Error::ServerFrame)`). See [`crate::ws`].
     pub fn retrieve_transcription(
         &self,
         transcription_engine: &types::TranscriptionEngine,
         input_format: &types::InputFormat,
-        body: impl Into<crate::RawBody>,
-    ) -> ApiCall<(), TranscriptionOverWsParams> {
+    ) -> crate::ws::WsCall<
+        bytes::Bytes,
+        types::SttServerEvent,
+        TranscriptionOverWsParams,
+    > {
         let mut request = Request::new(
             reqwest::Method::GET,
             "TranscriptionOverWs",
@@ -122,9 +127,17 @@ impl crate::resources::SpeechToText<'_> {
                 QueryStyle::FormExplode,
             );
         request.query("input_format", &input_format, QueryStyle::FormExplode);
-        request.raw_body("application/octet-stream", body.into());
-        request.server(&crate::generated::servers::API_2);
-        ApiCall::new(self.client, request, crate::request::decode_empty)
+        crate::ws::WsCall::new(
+                self.client,
+                request,
+                crate::ws::Frames {
+                    encode: crate::ws::encode_binary,
+                    decode: crate::request::decode_json,
+                    is_error: |frame| {
+                        matches!(frame, types::SttServerEvent::SttErrorFrame(_))
+                    },
+                },
+            )
             .with_input(
                 TranscriptionOverWsParams::default(),
                 |params, request| {

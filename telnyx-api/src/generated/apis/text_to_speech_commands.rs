@@ -39,7 +39,7 @@ pub struct TextToSpeechOverWsParams {
     pub socket_id: Option<String>,
 }
 
-impl<T> crate::ApiCall<T, TextToSpeechOverWsParams> {
+impl<C, S> crate::ws::WsCall<C, S, TextToSpeechOverWsParams> {
     /// Voice identifier in the format `provider.model_id.voice_id` or `provider.voice_id` (e.g. `telnyx.NaturalHD.Telnyx_Alloy`, `Telnyx.Ultra.<voice_id>`, `Telnyx.Bayan.Ahmed`, `Telnyx.Sukhan.urdu-professor`, or `azure.en-US-AvaMultilingualNeural`). When provided, the `provider`, `model_id`, and `voice_id` are extracted automatically. Takes precedence over individual `provider`/`model_id`/`voice_id` parameters.
     pub fn voice(mut self, value: impl Into<String>) -> Self {
         self.input_mut().voice = Some(value.into());
@@ -131,14 +131,32 @@ impl crate::resources::TextToSpeech<'_> {
     /// `GET /text-to-speech/speech` (operation `TextToSpeechOverWs`)
     ///
     /// The optional parameters are setters on the returned call.
-    pub fn retrieve_speech(&self) -> ApiCall<(), TextToSpeechOverWsParams> {
+    ///
+    /// A WebSocket: `.connect().await` opens a [`crate::ws::Connection`] that sends [`ClientTextFrame`](types::ClientTextFrame)s and yields [`TtsServerEvent`](types::TtsServerEvent)s (a `TtsServerEvent::ErrorFrame` comes as `Err(Error::ServerFrame)`). See [`crate::ws`].
+    pub fn retrieve_speech(
+        &self,
+    ) -> crate::ws::WsCall<
+        types::ClientTextFrame,
+        types::TtsServerEvent,
+        TextToSpeechOverWsParams,
+    > {
         let request = Request::new(
             reqwest::Method::GET,
             "TextToSpeechOverWs",
             "/text-to-speech/speech",
             "/text-to-speech/speech".to_owned(),
         );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
+        crate::ws::WsCall::new(
+                self.client,
+                request,
+                crate::ws::Frames {
+                    encode: crate::ws::encode_json,
+                    decode: crate::request::decode_json,
+                    is_error: |frame| {
+                        matches!(frame, types::TtsServerEvent::ErrorFrame(_))
+                    },
+                },
+            )
             .with_input(
                 TextToSpeechOverWsParams::default(),
                 |params, request| {

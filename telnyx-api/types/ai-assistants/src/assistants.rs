@@ -1451,7 +1451,7 @@ pub enum ConversationFlowNodesItem {
     FlowNode(FlowNode),
     ToolNode(ToolNode),
     SpeakNode(SpeakNode),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -1479,7 +1479,13 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowNodesItem {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("prompt") => crate::codec::from_value(value).map(Self::FlowNode),
             Some("tool") => crate::codec::from_value(value).map(Self::ToolNode),
             Some("speak") => crate::codec::from_value(value).map(Self::SpeakNode),
@@ -1544,7 +1550,7 @@ pub enum ConversationFlowReqNodesItem {
     FlowNodeReq(FlowNodeReq),
     ToolNodeReq(ToolNodeReq),
     SpeakNodeReq(SpeakNodeReq),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -1572,7 +1578,8 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowReqNodesItem {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("prompt") => crate::codec::from_value(value).map(Self::FlowNodeReq),
             Some("tool") => crate::codec::from_value(value).map(Self::ToolNodeReq),
             Some("speak") => crate::codec::from_value(value).map(Self::SpeakNodeReq),
@@ -2175,7 +2182,7 @@ pub enum Expression {
     StringLiteralExpression(StringLiteralExpression),
     NumberLiteralExpression(NumberLiteralExpression),
     BooleanLiteralExpression(BooleanLiteralExpression),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -2215,7 +2222,13 @@ impl<'de> serde::Deserialize<'de> for Expression {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("comparison") => {
                 crate::codec::from_value(value)
                     .map(|v| Self::ComparisonExpression(Box::new(v)))
@@ -2548,7 +2561,7 @@ pub enum FlowEdgeCondition {
     LlmCondition(LlmCondition),
     ExpressionCondition(ExpressionCondition),
     DefaultCondition(DefaultCondition),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -2576,7 +2589,13 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeCondition {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("llm") => crate::codec::from_value(value).map(Self::LlmCondition),
             Some("expression") => {
                 crate::codec::from_value(value).map(Self::ExpressionCondition)
@@ -2614,7 +2633,7 @@ impl crate::shape::Shaped for FlowEdgeCondition {
 pub enum FlowEdgeTarget {
     NodeTarget(NodeTarget),
     AssistantTarget(AssistantTarget),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -2639,7 +2658,13 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeTarget {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("node") => crate::codec::from_value(value).map(Self::NodeTarget),
             Some("assistant") => {
                 crate::codec::from_value(value).map(Self::AssistantTarget)

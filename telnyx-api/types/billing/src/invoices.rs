@@ -646,7 +646,7 @@ impl crate::shape::Shaped for SummaryAndTotal {
 pub enum SummaryLine {
     ComparativeLine(ComparativeLine),
     SimpleLine(SimpleLine),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -671,7 +671,13 @@ impl<'de> serde::Deserialize<'de> for SummaryLine {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("comparative") | Some("ComparativeLine") => {
                 crate::codec::from_value(value).map(Self::ComparativeLine)
             }

@@ -31,7 +31,7 @@ pub enum AiAssistantAddMessagesRequestMessagesItem {
     ToolMessage(ToolMessage),
     SystemMessage(SystemMessage),
     DeveloperMessage(DeveloperMessage),
-    /// A `role` value this version of the crate does not know, kept as JSON.
+    /// A `role` value this version of the crate does not know (or, without `role`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -65,7 +65,8 @@ impl<'de> serde::Deserialize<'de> for AiAssistantAddMessagesRequestMessagesItem 
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("role").and_then(serde_json::Value::as_str) {
+        let tag = value.get("role").and_then(serde_json::Value::as_str);
+        match tag {
             Some("user") => crate::codec::from_value(value).map(Self::UserMessage),
             Some("assistant") => {
                 crate::codec::from_value(value).map(Self::AssistantMessage)
@@ -247,7 +248,7 @@ pub enum AiAssistantStartRequestMessageHistoryItem {
     ToolMessage(ToolMessage),
     SystemMessage(SystemMessage),
     DeveloperMessage(DeveloperMessage),
-    /// A `role` value this version of the crate does not know, kept as JSON.
+    /// A `role` value this version of the crate does not know (or, without `role`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -281,7 +282,8 @@ impl<'de> serde::Deserialize<'de> for AiAssistantStartRequestMessageHistoryItem 
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("role").and_then(serde_json::Value::as_str) {
+        let tag = value.get("role").and_then(serde_json::Value::as_str);
+        match tag {
             Some("user") => crate::codec::from_value(value).map(Self::UserMessage),
             Some("assistant") => {
                 crate::codec::from_value(value).map(Self::AssistantMessage)
@@ -3471,7 +3473,7 @@ pub enum ConversationRelayEmbeddedConfigVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -3517,7 +3519,8 @@ impl<'de> serde::Deserialize<'de> for ConversationRelayEmbeddedConfigVoiceSettin
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -3733,7 +3736,7 @@ pub enum ConversationRelayLanguageVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -3779,7 +3782,8 @@ impl<'de> serde::Deserialize<'de> for ConversationRelayLanguageVoiceSettings {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -3980,7 +3984,7 @@ pub enum ConversationRelayStartRequestVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -4026,7 +4030,8 @@ impl<'de> serde::Deserialize<'de> for ConversationRelayStartRequestVoiceSettings
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -5113,7 +5118,7 @@ pub enum GatherUsingSpeakRequestVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -5159,7 +5164,8 @@ impl<'de> serde::Deserialize<'de> for GatherUsingSpeakRequestVoiceSettings {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -6410,7 +6416,7 @@ pub enum RequestVoiceSettings {
     RimeVoiceSettings(RimeVoiceSettings),
     ResembleVoiceSettings(ResembleVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -6450,7 +6456,8 @@ impl<'de> serde::Deserialize<'de> for RequestVoiceSettings {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -6875,7 +6882,7 @@ pub enum SpeakRequestVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -6921,7 +6928,8 @@ impl<'de> serde::Deserialize<'de> for SpeakRequestVoiceSettings {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }
@@ -8725,7 +8733,7 @@ pub enum ToolsItem {
     HangupTool(HangupTool),
     TransferTool(TransferTool),
     CallControlRetrievalTool(CallControlRetrievalTool),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -8767,7 +8775,8 @@ impl<'de> serde::Deserialize<'de> for ToolsItem {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("book_appointment") => {
                 crate::codec::from_value(value).map(Self::BookAppointmentTool)
             }
@@ -9199,7 +9208,7 @@ pub type TranscriptionEngineBConfigTranscriptionModel = TelnyxModels;
 pub enum TranscriptionEngineDeepgramConfig {
     DeepgramNova2Config(DeepgramNova2Config),
     DeepgramNova3Config(DeepgramNova3Config),
-    /// A `transcription_model` value this version of the crate does not know, kept as JSON.
+    /// A `transcription_model` value this version of the crate does not know (or, without `transcription_model`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -9234,7 +9243,8 @@ impl<'de> serde::Deserialize<'de> for TranscriptionEngineDeepgramConfig {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("transcription_model").and_then(serde_json::Value::as_str) {
+        let tag = value.get("transcription_model").and_then(serde_json::Value::as_str);
+        match tag {
             Some("deepgram/nova-2") => {
                 crate::codec::from_value(value).map(Self::DeepgramNova2Config)
             }
@@ -10751,7 +10761,7 @@ pub enum TranscriptionStartRequestTranscriptionEngineConfig {
     TranscriptionEngineParakeetConfig(TranscriptionEngineParakeetConfig),
     TranscriptionEngineAConfig(TranscriptionEngineAConfig),
     TranscriptionEngineBConfig(TranscriptionEngineBConfig),
-    /// A `transcription_engine` value this version of the crate does not know, kept as JSON.
+    /// A `transcription_engine` value this version of the crate does not know (or, without `transcription_engine`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -10859,7 +10869,8 @@ for TranscriptionStartRequestTranscriptionEngineConfig {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("transcription_engine").and_then(serde_json::Value::as_str) {
+        let tag = value.get("transcription_engine").and_then(serde_json::Value::as_str);
+        match tag {
             Some("Google") => {
                 crate::codec::from_value(value)
                     .map(Self::TranscriptionEngineGoogleConfig)

@@ -691,7 +691,7 @@ pub enum ConferenceSpeakRequestVoiceSettings {
     ResembleVoiceSettings(ResembleVoiceSettings),
     InworldVoiceSettings(InworldVoiceSettings),
     XaiVoiceSettings(XaiVoiceSettings),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -737,7 +737,8 @@ impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = value.get("type").and_then(serde_json::Value::as_str);
+        match tag {
             Some("elevenlabs") => {
                 crate::codec::from_value(value).map(Self::ElevenLabsVoiceSettings)
             }

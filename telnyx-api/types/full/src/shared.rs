@@ -5,83 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Server-to-client frame containing a base64-encoded audio chunk.
-///
-/// Spec: `#/components/schemas/AudioChunkFrame`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AudioChunkFrame {
-    /// Base64-encoded audio data. May be `null` for providers that use `drop_concatenated_audio` mode (Telnyx Natural/NaturalHD, Rime, Minimax, MurfAI, Resemble) — in that case only streamed chunks carry audio.
-    pub audio: Option<String>,
-    /// Whether this audio was served from cache.
-    pub cached: Option<bool>,
-    /// Always `false` for audio chunk frames.
-    pub is_final: Option<bool>,
-    /// The text segment that this audio chunk corresponds to.
-    pub text: Option<String>,
-    /// Milliseconds from the start-of-speech request to the first audio frame. Only present on the first audio chunk of a synthesis request.
-    pub time_to_first_audio_frame_ms: Option<i64>,
-    /// Frame type identifier.
-    pub type_: Option<AudioChunkFrameType>,
-}
-
-crate::codec::optional_fields!(
-    AudioChunkFrame { "audio" => audio, "cached" => cached, "isFinal" => is_final, "text"
-    => text, "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
-);
-
-impl crate::shape::Shaped for AudioChunkFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "AudioChunkFrame",
-                &[
-                    crate::shape::field::<Option<String>>("audio"),
-                    crate::shape::field::<Option<bool>>("cached"),
-                    crate::shape::field::<Option<bool>>("isFinal"),
-                    crate::shape::field::<Option<String>>("text"),
-                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
-                    crate::shape::field::<Option<AudioChunkFrameType>>("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Frame type identifier.
-///
-/// Spec: `#/components/schemas/AudioChunkFrame/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AudioChunkFrameType {
-    /// `audio_chunk`
-    AudioChunk,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl AudioChunkFrameType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AudioChunk => "audio_chunk",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for AudioChunkFrameType {
-    fn from(value: &str) -> Self {
-        match value {
-            "audio_chunk" => Self::AudioChunk,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(AudioChunkFrameType);
-
 /// Spec: `#/components/schemas/audit-logs_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogsError {
@@ -840,41 +763,6 @@ pub type CheckUacConnectionRegistrationStatusResponseData = RegistrationStatusRe
 /// Spec: `#/paths/~1uac_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema/properties/data/properties/status`
 pub type CheckUacConnectionRegistrationStatusResponseDataStatus = RegistrationStatusResponseDataStatus;
 
-/// Client-to-server frame containing text to synthesize.
-///
-/// Spec: `#/components/schemas/ClientTextFrame`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ClientTextFrame {
-    /// When `true`, stops the current synthesis worker and starts a new one. Used to interrupt speech mid-stream and begin synthesizing new text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub force: Option<bool>,
-    /// Text to convert to speech. Send `" "` (single space) as an initial handshake with optional `voice_settings`. Subsequent messages contain the actual text to synthesize.
-    pub text: String,
-    /// Provider-specific voice settings sent with the initial handshake. Contents vary by provider — e.g. `{"speed": 1.2}` for Minimax, `{"voice_speed": 1.5}` for Telnyx.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl crate::shape::Shaped for ClientTextFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ClientTextFrame",
-                &[
-                    crate::shape::field::<Option<bool>>("force"),
-                    crate::shape::field::<String>("text"),
-                    crate::shape::field::<
-                        Option<serde_json::Map<String, serde_json::Value>>,
-                    >("voice_settings"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CloudflareIpListSyncError {
@@ -1446,68 +1334,6 @@ impl crate::shape::Shaped for EmergencyErrors {
     };
 }
 
-/// Server-to-client frame indicating an error during synthesis. The connection is closed shortly after.
-///
-/// Spec: `#/components/schemas/ErrorFrame`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ErrorFrame {
-    /// Error message describing what went wrong.
-    pub error: Option<String>,
-    /// Frame type identifier.
-    pub type_: Option<ErrorFrameType>,
-}
-
-crate::codec::optional_fields!(ErrorFrame { "error" => error, "type" => type_ });
-
-impl crate::shape::Shaped for ErrorFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "ErrorFrame",
-                &[
-                    crate::shape::field::<Option<String>>("error"),
-                    crate::shape::field::<Option<ErrorFrameType>>("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Frame type identifier.
-///
-/// Spec: `#/components/schemas/ErrorFrame/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ErrorFrameType {
-    /// `error`
-    Error,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl ErrorFrameType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Error => "error",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for ErrorFrameType {
-    fn from(value: &str) -> Self {
-        match value {
-            "error" => Self::Error,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(ErrorFrameType);
-
 /// Spec: `#/components/schemas/ErrorList`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorList {
@@ -1819,80 +1645,6 @@ impl crate::shape::Shaped for Errors {
         &crate::shape::Shape::Named(shape)
     };
 }
-
-/// Server-to-client frame indicating synthesis is complete for the current text.
-///
-/// Spec: `#/components/schemas/FinalFrame`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FinalFrame {
-    /// Always `null` for the final frame.
-    pub audio: Option<serde_json::Value>,
-    /// Always `true`.
-    pub is_final: Option<bool>,
-    /// Empty string.
-    pub text: Option<String>,
-    /// Present if this was the first response frame.
-    pub time_to_first_audio_frame_ms: Option<i64>,
-    /// Frame type identifier.
-    pub type_: Option<FinalFrameType>,
-}
-
-crate::codec::optional_fields!(
-    FinalFrame { "audio" => audio, "isFinal" => is_final, "text" => text,
-    "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
-);
-
-impl crate::shape::Shaped for FinalFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "FinalFrame",
-                &[
-                    crate::shape::field::<Option<serde_json::Value>>("audio"),
-                    crate::shape::field::<Option<bool>>("isFinal"),
-                    crate::shape::field::<Option<String>>("text"),
-                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
-                    crate::shape::field::<Option<FinalFrameType>>("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Frame type identifier.
-///
-/// Spec: `#/components/schemas/FinalFrame/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FinalFrameType {
-    /// `final`
-    Final,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl FinalFrameType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Final => "final",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for FinalFrameType {
-    fn from(value: &str) -> Self {
-        match value {
-            "final" => Self::Final,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(FinalFrameType);
 
 /// Spec: `#/components/schemas/ForbiddenError`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3901,98 +3653,10 @@ impl crate::shape::Shaped for StandardErrorResponse {
     };
 }
 
-/// Server-to-client frame indicating an error during transcription. The connection may be closed shortly after.
+/// Binary audio data in mp3 or wav format.
 ///
-/// Spec: `#/components/schemas/SttErrorFrame`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SttErrorFrame {
-    /// Error message describing what went wrong.
-    pub error: String,
-    /// Frame type identifier.
-    #[serde(rename = "type")]
-    pub type_: SttErrorFrameType,
-}
-
-impl crate::shape::Shaped for SttErrorFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "SttErrorFrame",
-                &[
-                    crate::shape::field::<String>("error"),
-                    crate::shape::field::<SttErrorFrameType>("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Frame type identifier.
-///
-/// Spec: `#/components/schemas/SttErrorFrame/properties/type`
-pub type SttErrorFrameType = ErrorFrameType;
-
-/// Union of all server-to-client WebSocket events for STT streaming.
-///
-/// Spec: `#/components/schemas/SttServerEvent`
-#[derive(Debug, Clone, PartialEq)]
-pub enum SttServerEvent {
-    TranscriptFrame(TranscriptFrame),
-    SttErrorFrame(SttErrorFrame),
-    /// A `type` value this version of the crate does not know, kept as JSON.
-    Unknown(serde_json::Value),
-}
-
-impl serde::Serialize for SttServerEvent {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TranscriptFrame(v) => {
-                crate::codec::serialize_tagged(v, "type", "transcript", serializer)
-            }
-            Self::SttErrorFrame(v) => {
-                crate::codec::serialize_tagged(v, "type", "error", serializer)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SttServerEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
-            Some("transcript") => {
-                crate::codec::from_value(value).map(Self::TranscriptFrame)
-            }
-            Some("error") => crate::codec::from_value(value).map(Self::SttErrorFrame),
-            _ => Ok(Self::Unknown(value)),
-        }
-    }
-}
-
-impl crate::shape::Shaped for SttServerEvent {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
-                name: "SttServerEvent",
-                property: "type",
-                variants: &[
-                    ("transcript", crate::shape::of::<TranscriptFrame>()),
-                    ("error", crate::shape::of::<SttErrorFrame>()),
-                ],
-            };
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
+/// Spec: `#/components/schemas/SttClientEvent`
+pub type SttClientEvent = crate::UploadFile;
 
 /// Spec: `#/components/schemas/10dlc_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4149,75 +3813,6 @@ impl crate::shape::Shaped for TollFreeVerificationErrors {
     };
 }
 
-/// Server-to-client frame containing a transcription result.
-///
-/// Spec: `#/components/schemas/TranscriptFrame`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TranscriptFrame {
-    /// Confidence score of the transcription, ranging from 0 to 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
-    /// Whether this is a final transcription result. When `false`, this is an interim result that may be refined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_final: Option<bool>,
-    /// The transcribed text from the audio.
-    pub transcript: String,
-    /// Frame type identifier.
-    #[serde(rename = "type")]
-    pub type_: TranscriptFrameType,
-}
-
-impl crate::shape::Shaped for TranscriptFrame {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::object(
-                "TranscriptFrame",
-                &[
-                    crate::shape::field::<Option<f64>>("confidence"),
-                    crate::shape::field::<Option<bool>>("is_final"),
-                    crate::shape::field::<String>("transcript"),
-                    crate::shape::field::<TranscriptFrameType>("type"),
-                ],
-                false,
-            );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Frame type identifier.
-///
-/// Spec: `#/components/schemas/TranscriptFrame/properties/type`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TranscriptFrameType {
-    /// `transcript`
-    Transcript,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-impl TranscriptFrameType {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Transcript => "transcript",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for TranscriptFrameType {
-    fn from(value: &str) -> Self {
-        match value {
-            "transcript" => Self::Transcript,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::codec::string_enum!(TranscriptFrameType);
-
 /// Spec: `#/components/schemas/transcriptions-search_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionsSearchError {
@@ -4273,71 +3868,6 @@ impl crate::shape::Shaped for TranscriptionsSearchErrors {
                 ],
                 false,
             );
-            &SHAPE
-        }
-        &crate::shape::Shape::Named(shape)
-    };
-}
-
-/// Union of all server-to-client WebSocket events for TTS streaming.
-///
-/// Spec: `#/components/schemas/TtsServerEvent`
-#[derive(Debug, Clone, PartialEq)]
-pub enum TtsServerEvent {
-    AudioChunkFrame(AudioChunkFrame),
-    FinalFrame(FinalFrame),
-    ErrorFrame(ErrorFrame),
-    /// A `type` value this version of the crate does not know, kept as JSON.
-    Unknown(serde_json::Value),
-}
-
-impl serde::Serialize for TtsServerEvent {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::AudioChunkFrame(v) => {
-                crate::codec::serialize_tagged(v, "type", "audio_chunk", serializer)
-            }
-            Self::FinalFrame(v) => {
-                crate::codec::serialize_tagged(v, "type", "final", serializer)
-            }
-            Self::ErrorFrame(v) => {
-                crate::codec::serialize_tagged(v, "type", "error", serializer)
-            }
-            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TtsServerEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <serde_json::Value as serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
-            Some("audio_chunk") => {
-                crate::codec::from_value(value).map(Self::AudioChunkFrame)
-            }
-            Some("final") => crate::codec::from_value(value).map(Self::FinalFrame),
-            Some("error") => crate::codec::from_value(value).map(Self::ErrorFrame),
-            _ => Ok(Self::Unknown(value)),
-        }
-    }
-}
-
-impl crate::shape::Shaped for TtsServerEvent {
-    const SHAPE: &'static crate::shape::Shape = {
-        fn shape() -> &'static crate::shape::Shape {
-            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
-                name: "TtsServerEvent",
-                property: "type",
-                variants: &[
-                    ("audio_chunk", crate::shape::of::<AudioChunkFrame>()),
-                    ("final", crate::shape::of::<FinalFrame>()),
-                    ("error", crate::shape::of::<ErrorFrame>()),
-                ],
-            };
             &SHAPE
         }
         &crate::shape::Shape::Named(shape)

@@ -1018,7 +1018,7 @@ pub enum PortoutEvent {
     WebhookPortoutStatusChanged(WebhookPortoutStatusChanged),
     WebhookPortoutNewComment(WebhookPortoutNewComment),
     WebhookPortoutFocDateChanged(WebhookPortoutFocDateChanged),
-    /// A `event_type` value this version of the crate does not know, kept as JSON.
+    /// A `event_type` value this version of the crate does not know (or, without `event_type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -1061,7 +1061,13 @@ impl<'de> serde::Deserialize<'de> for PortoutEvent {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("event_type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("event_type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("portout.status_changed") => {
                 crate::codec::from_value(value).map(Self::WebhookPortoutStatusChanged)
             }

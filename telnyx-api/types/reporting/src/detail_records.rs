@@ -295,7 +295,7 @@ pub enum DetailRecord {
     VerifyDetailRecord(VerifyDetailRecord),
     SimCardUsageDetailRecord(SimCardUsageDetailRecord),
     MediaStorageDetailRecord(MediaStorageDetailRecord),
-    /// A `record_type` value this version of the crate does not know, kept as JSON.
+    /// A `record_type` value this version of the crate does not know (or, without `record_type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -370,7 +370,17 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("record_type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("record_type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(
+                    &value,
+                    <Self as crate::shape::Shaped>::SHAPE,
+                    &[("amd_detail_record", &[("feature", "\"PREMIUM\"")])],
+                )
+            }
+        };
+        match tag {
             Some("message_detail_record") | Some("MessageDetailRecord") => {
                 crate::codec::from_value(value).map(Self::MessageDetailRecord)
             }

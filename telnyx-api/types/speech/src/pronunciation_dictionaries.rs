@@ -198,7 +198,7 @@ crate::codec::string_enum!(PronunciationDictDataRecordType);
 pub enum PronunciationDictItem {
     PronunciationDictAliasItem(PronunciationDictAliasItem),
     PronunciationDictPhonemeItem(PronunciationDictPhonemeItem),
-    /// A `type` value this version of the crate does not know, kept as JSON.
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -223,7 +223,17 @@ impl<'de> serde::Deserialize<'de> for PronunciationDictItem {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("type").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(
+                    &value,
+                    <Self as crate::shape::Shaped>::SHAPE,
+                    &[("phoneme", &[("alphabet", "\"ipa\"")])],
+                )
+            }
+        };
+        match tag {
             Some("alias") => {
                 crate::codec::from_value(value).map(Self::PronunciationDictAliasItem)
             }

@@ -35,6 +35,38 @@ impl CreatePronunciationDictBodyMultipart {
     }
 }
 
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/ErrorFrame/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorFrameType {
+    /// `error`
+    Error,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ErrorFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Error => "error",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for ErrorFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "error" => Self::Error,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(ErrorFrameType);
+
 /// Pagination metadata returned with list responses.
 ///
 /// Spec: `#/components/schemas/voice-designs_PaginationMeta`

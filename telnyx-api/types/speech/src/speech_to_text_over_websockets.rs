@@ -138,10 +138,173 @@ impl<'de> serde::Deserialize<'de> for Model {
     }
 }
 
-/// Binary audio data in mp3 or wav format.
+/// Server-to-client frame indicating an error during transcription. The connection may be closed shortly after.
 ///
-/// Spec: `#/components/schemas/SttClientEvent`
-pub type SttClientEvent = crate::UploadFile;
+/// Spec: `#/components/schemas/SttErrorFrame`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SttErrorFrame {
+    /// Error message describing what went wrong.
+    pub error: String,
+    /// Frame type identifier.
+    #[serde(rename = "type")]
+    pub type_: SttErrorFrameType,
+}
+
+impl crate::shape::Shaped for SttErrorFrame {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttErrorFrame",
+                &[
+                    crate::shape::field::<String>("error"),
+                    crate::shape::field::<SttErrorFrameType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/SttErrorFrame/properties/type`
+pub type SttErrorFrameType = ErrorFrameType;
+
+/// Union of all server-to-client WebSocket events for STT streaming.
+///
+/// Spec: `#/components/schemas/SttServerEvent`
+#[derive(Debug, Clone, PartialEq)]
+pub enum SttServerEvent {
+    TranscriptFrame(TranscriptFrame),
+    SttErrorFrame(SttErrorFrame),
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for SttServerEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TranscriptFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "transcript", serializer)
+            }
+            Self::SttErrorFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "error", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SttServerEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
+            Some("transcript") => {
+                crate::codec::from_value(value).map(Self::TranscriptFrame)
+            }
+            Some("error") => crate::codec::from_value(value).map(Self::SttErrorFrame),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+impl crate::shape::Shaped for SttServerEvent {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "SttServerEvent",
+                property: "type",
+                variants: &[
+                    ("transcript", crate::shape::of::<TranscriptFrame>()),
+                    ("error", crate::shape::of::<SttErrorFrame>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Server-to-client frame containing a transcription result.
+///
+/// Spec: `#/components/schemas/TranscriptFrame`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TranscriptFrame {
+    /// Confidence score of the transcription, ranging from 0 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// Whether this is a final transcription result. When `false`, this is an interim result that may be refined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_final: Option<bool>,
+    /// The transcribed text from the audio.
+    pub transcript: String,
+    /// Frame type identifier.
+    #[serde(rename = "type")]
+    pub type_: TranscriptFrameType,
+}
+
+impl crate::shape::Shaped for TranscriptFrame {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptFrame",
+                &[
+                    crate::shape::field::<Option<f64>>("confidence"),
+                    crate::shape::field::<Option<bool>>("is_final"),
+                    crate::shape::field::<String>("transcript"),
+                    crate::shape::field::<TranscriptFrameType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/TranscriptFrame/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TranscriptFrameType {
+    /// `transcript`
+    Transcript,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TranscriptFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Transcript => "transcript",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for TranscriptFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "transcript" => Self::Transcript,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(TranscriptFrameType);
 
 /// Spec: `#/paths/~1speech-to-text~1transcription/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,6 +5,83 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// Server-to-client frame containing a base64-encoded audio chunk.
+///
+/// Spec: `#/components/schemas/AudioChunkFrame`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AudioChunkFrame {
+    /// Base64-encoded audio data. May be `null` for providers that use `drop_concatenated_audio` mode (Telnyx Natural/NaturalHD, Rime, Minimax, MurfAI, Resemble) — in that case only streamed chunks carry audio.
+    pub audio: Option<String>,
+    /// Whether this audio was served from cache.
+    pub cached: Option<bool>,
+    /// Always `false` for audio chunk frames.
+    pub is_final: Option<bool>,
+    /// The text segment that this audio chunk corresponds to.
+    pub text: Option<String>,
+    /// Milliseconds from the start-of-speech request to the first audio frame. Only present on the first audio chunk of a synthesis request.
+    pub time_to_first_audio_frame_ms: Option<i64>,
+    /// Frame type identifier.
+    pub type_: Option<AudioChunkFrameType>,
+}
+
+crate::codec::optional_fields!(
+    AudioChunkFrame { "audio" => audio, "cached" => cached, "isFinal" => is_final, "text"
+    => text, "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
+);
+
+impl crate::shape::Shaped for AudioChunkFrame {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioChunkFrame",
+                &[
+                    crate::shape::field::<Option<String>>("audio"),
+                    crate::shape::field::<Option<bool>>("cached"),
+                    crate::shape::field::<Option<bool>>("isFinal"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+                    crate::shape::field::<Option<AudioChunkFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/AudioChunkFrame/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AudioChunkFrameType {
+    /// `audio_chunk`
+    AudioChunk,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AudioChunkFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AudioChunk => "audio_chunk",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for AudioChunkFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "audio_chunk" => Self::AudioChunk,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(AudioChunkFrameType);
+
 /// Spec: `#/paths/~1text-to-speech~1speech/get/parameters/5/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AudioFormat {
@@ -192,6 +269,32 @@ impl crate::shape::Shaped for Base64AudioResponse {
     };
 }
 
+/// Client-to-server frame containing text to synthesize.
+///
+/// Spec: `#/components/schemas/ClientTextFrame`
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClientTextFrame {
+    /// When `true`, stops the current synthesis worker and starts a new one. Used to interrupt speech mid-stream and begin synthesizing new text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+    /// Text to convert to speech. Send `" "` (single space) as an initial handshake with optional `voice_settings`. Subsequent messages contain the actual text to synthesize.
+    pub text: String,
+    /// Provider-specific voice settings sent with the initial handshake. Contents vary by provider — e.g. `{"speed": 1.2}` for Minimax, `{"voice_speed": 1.5}` for Telnyx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ClientTextFrame {
+    /// A value with its required members (`text`) and no optional one.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            force: None,
+            text: text.into(),
+            voice_settings: None,
+        }
+    }
+}
+
 /// ElevenLabs provider-specific parameters.
 ///
 /// Spec: `#/components/schemas/ElevenLabsProviderParams`
@@ -209,6 +312,110 @@ crate::codec::optional_fields!(
     ElevenLabsProviderParams { "api_key" => api_key, "language_code" => language_code,
     "voice_settings" => voice_settings }
 );
+
+/// Server-to-client frame indicating an error during synthesis. The connection is closed shortly after.
+///
+/// Spec: `#/components/schemas/ErrorFrame`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorFrame {
+    /// Error message describing what went wrong.
+    pub error: Option<String>,
+    /// Frame type identifier.
+    pub type_: Option<ErrorFrameType>,
+}
+
+crate::codec::optional_fields!(ErrorFrame { "error" => error, "type" => type_ });
+
+impl crate::shape::Shaped for ErrorFrame {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorFrame",
+                &[
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<Option<ErrorFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Server-to-client frame indicating synthesis is complete for the current text.
+///
+/// Spec: `#/components/schemas/FinalFrame`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FinalFrame {
+    /// Always `null` for the final frame.
+    pub audio: Option<serde_json::Value>,
+    /// Always `true`.
+    pub is_final: Option<bool>,
+    /// Empty string.
+    pub text: Option<String>,
+    /// Present if this was the first response frame.
+    pub time_to_first_audio_frame_ms: Option<i64>,
+    /// Frame type identifier.
+    pub type_: Option<FinalFrameType>,
+}
+
+crate::codec::optional_fields!(
+    FinalFrame { "audio" => audio, "isFinal" => is_final, "text" => text,
+    "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
+);
+
+impl crate::shape::Shaped for FinalFrame {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FinalFrame",
+                &[
+                    crate::shape::field::<Option<serde_json::Value>>("audio"),
+                    crate::shape::field::<Option<bool>>("isFinal"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+                    crate::shape::field::<Option<FinalFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
+
+/// Frame type identifier.
+///
+/// Spec: `#/components/schemas/FinalFrame/properties/type`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FinalFrameType {
+    /// `final`
+    Final,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl FinalFrameType {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Final => "final",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for FinalFrameType {
+    fn from(value: &str) -> Self {
+        match value {
+            "final" => Self::Final,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(FinalFrameType);
 
 /// Request body for generating speech from text.
 ///
@@ -641,6 +848,81 @@ impl From<&str> for TelnyxProviderParamsEmotion {
 }
 
 crate::codec::string_enum!(TelnyxProviderParamsEmotion);
+
+/// Union of all server-to-client WebSocket events for TTS streaming.
+///
+/// Spec: `#/components/schemas/TtsServerEvent`
+#[derive(Debug, Clone, PartialEq)]
+pub enum TtsServerEvent {
+    AudioChunkFrame(AudioChunkFrame),
+    FinalFrame(FinalFrame),
+    ErrorFrame(ErrorFrame),
+    /// A `type` value this version of the crate does not know (or, without `type`, members no variant fits), kept as JSON.
+    Unknown(serde_json::Value),
+}
+
+impl serde::Serialize for TtsServerEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::AudioChunkFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "audio_chunk", serializer)
+            }
+            Self::FinalFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "final", serializer)
+            }
+            Self::ErrorFrame(v) => {
+                crate::codec::serialize_tagged(v, "type", "error", serializer)
+            }
+            Self::Unknown(v) => serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TtsServerEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let tag = match value.get("type") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(
+                    &value,
+                    <Self as crate::shape::Shaped>::SHAPE,
+                    &[("final", &[("isFinal", "true")])],
+                )
+            }
+        };
+        match tag {
+            Some("audio_chunk") => {
+                crate::codec::from_value(value).map(Self::AudioChunkFrame)
+            }
+            Some("final") => crate::codec::from_value(value).map(Self::FinalFrame),
+            Some("error") => crate::codec::from_value(value).map(Self::ErrorFrame),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+
+impl crate::shape::Shaped for TtsServerEvent {
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "TtsServerEvent",
+                property: "type",
+                variants: &[
+                    ("audio_chunk", crate::shape::of::<AudioChunkFrame>()),
+                    ("final", crate::shape::of::<FinalFrame>()),
+                    ("error", crate::shape::of::<ErrorFrame>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
+}
 
 /// A voice available for text-to-speech synthesis.
 ///

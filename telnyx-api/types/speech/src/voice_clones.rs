@@ -1090,7 +1090,7 @@ impl crate::shape::Shaped for VoiceCloneListResponse {
 pub enum VoiceCloneRequest {
     TelnyxDesignClone(TelnyxDesignClone),
     MinimaxDesignClone(MinimaxDesignClone),
-    /// A `provider` value this version of the crate does not know, kept as JSON.
+    /// A `provider` value this version of the crate does not know (or, without `provider`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -1115,7 +1115,8 @@ impl<'de> serde::Deserialize<'de> for VoiceCloneRequest {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("provider").and_then(serde_json::Value::as_str) {
+        let tag = value.get("provider").and_then(serde_json::Value::as_str);
+        match tag {
             Some("Telnyx") | Some("telnyx") => {
                 crate::codec::from_value(value).map(Self::TelnyxDesignClone)
             }

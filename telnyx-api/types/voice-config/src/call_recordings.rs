@@ -279,7 +279,7 @@ pub enum CustomStorageConfigurationConfiguration {
     GcsConfigurationData(GcsConfigurationData),
     S3ConfigurationData(S3ConfigurationData),
     AzureConfigurationData(AzureConfigurationData),
-    /// A `backend` value this version of the crate does not know, kept as JSON.
+    /// A `backend` value this version of the crate does not know (or, without `backend`, members no variant fits), kept as JSON.
     Unknown(serde_json::Value),
 }
 
@@ -307,7 +307,13 @@ impl<'de> serde::Deserialize<'de> for CustomStorageConfigurationConfiguration {
         let value = <serde_json::Value as serde::Deserialize>::deserialize(
             deserializer,
         )?;
-        match value.get("backend").and_then(serde_json::Value::as_str) {
+        let tag = match value.get("backend") {
+            Some(tag) => tag.as_str(),
+            None => {
+                crate::codec::tagless(&value, <Self as crate::shape::Shaped>::SHAPE, &[])
+            }
+        };
+        match tag {
             Some("gcs") => {
                 crate::codec::from_value(value).map(Self::GcsConfigurationData)
             }
