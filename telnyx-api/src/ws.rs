@@ -361,7 +361,8 @@ impl<C, S: Send + 'static, I> WsCall<C, S, I> {
         let driver = Driver {
             operation: op,
             idle: client.inner.stream_idle_timeout,
-            ping: client.inner.websocket_ping_interval,
+            // A zero interval would ping without end: read as never.
+            ping: client.inner.websocket_ping_interval.filter(|p| !p.is_zero()),
             limit,
         };
         tokio::spawn(driver.run(socket, command_rx, incoming_tx));

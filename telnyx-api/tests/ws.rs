@@ -2,8 +2,6 @@
 //! (`telnyx_api::testing::speech`), following the flows the spec describes, and the
 //! `text_to_speech` example against it.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -14,10 +12,9 @@ use telnyx_api::types::{ClientTextFrame, InputFormat, SttServerEvent, Transcript
 use telnyx_api::ws::{Connection, Frame, WsFailure};
 use telnyx_api::{Client, Error};
 
-/// Bound every await on the network, so a regression fails instead of hanging.
-async fn within<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), f).await.expect("timed out")
-}
+#[path = "sse_support/mod.rs"]
+mod sse_support;
+use sse_support::{example_binary, run_example, within, EXAMPLE_KEY};
 
 async fn server() -> (SpeechServer, Client) {
     let server = SpeechServer::start().await.expect("start the speech server");
@@ -366,40 +363,6 @@ async fn speech_to_text_error_frames_and_envelopes_end_the_stream() {
     }
 }
 
-/// `target/<profile>/examples/<name>`, which `cargo test` builds next to the test binaries;
-/// `None` when it is not built (`cargo test --test ws` builds no examples).
-fn example_binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    path.is_file().then_some(path)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run_example(base_url: String, args: Vec<String>) -> Option<Run> {
-    let bin = example_binary("text_to_speech")?;
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bin)
-            .args(args)
-            .env("TELNYX_API_KEY", MOCK_API_KEY)
-            .env("TELNYX_BASE_URL", base_url)
-            .env_remove("TELNYX_CLIENT_ID")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the example")
-    });
-    let out = within(out).await.expect("the example's thread");
-    Some(Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
-}
-
 #[tokio::test]
 async fn the_text_to_speech_example_writes_the_audio_and_fails_clearly() {
     let server = SpeechServer::start().await.expect("server");
@@ -411,10 +374,20 @@ async fn the_text_to_speech_example_writes_the_audio_and_fails_clearly() {
             .map(str::to_owned)
             .to_vec()
     };
-    let Some(ok) = run_example(server.base_url(), args("Telnyx.NaturalHD.astra")).await else {
+    let Some(bin) = example_binary("text_to_speech") else {
         eprintln!("skipped: the text_to_speech example is not built (cargo test --test ws builds no examples)");
         return;
     };
+    let run = |voice: &str| {
+        let args = args(voice);
+        let bin = bin.clone();
+        let url = server.base_url();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_example(bin, url, &args, &["TELNYX_CLIENT_ID", "TELNYX_CLIENT_SECRET"]).await
+        }
+    };
+    let ok = run("Telnyx.NaturalHD.astra").await;
     let want: Vec<u8> = tts_audio("Hello from run").concat();
     assert_eq!(ok.code, 0, "stderr: {}", ok.stderr);
     assert_eq!(ok.stdout.trim(), format!("wrote {} bytes to {}", want.len(), out.display()));
@@ -422,15 +395,15 @@ async fn the_text_to_speech_example_writes_the_audio_and_fails_clearly() {
     let seen = server.connections();
     assert_eq!(seen[0].target, "/v2/text-to-speech/speech?voice=Telnyx.NaturalHD.astra&audio_format=mp3");
 
-    let error = run_example(server.base_url(), args("error")).await.expect("built");
+    let error = run("error").await;
     assert_eq!(error.code, 1);
     assert!(error.stderr.contains("Invalid voice_id specified"), "{}", error.stderr);
 
-    let refused = run_example(server.base_url(), args("refuse")).await.expect("built");
+    let refused = run("refuse").await;
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("HTTP 401"), "{}", refused.stderr);
-    for run in [&ok, &error, &refused] {
-        assert!(!run.stdout.contains(MOCK_API_KEY) && !run.stderr.contains(MOCK_API_KEY), "the key was printed");
+    for printed in [&ok, &error, &refused] {
+        assert!(!printed.stdout.contains(EXAMPLE_KEY) && !printed.stderr.contains(EXAMPLE_KEY), "the key was printed");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! The scripted HTTP/1.1 server of the SSE wire tests (`tests/sse.rs`, `tests/anthropic_sse.rs`):
 //! one scripted response per connection, written step by step (chunked or connection-close
 //! bodies, delays, gates, waiting for the client to close), and helpers to run the
-//! `chat_stream` example against it.
+//! `chat_stream` example against it (and other examples against other servers: `tests/ws.rs`).
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
@@ -212,19 +212,27 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The API key the examples run with (`TELNYX_API_KEY`): no output may contain it.
+pub const EXAMPLE_KEY: &str = "KEYexample0123456789";
+
 /// Run the `chat_stream` example with `args` against the server at `base_url` (on a blocking
 /// thread, so the test's server keeps running).
 pub async fn run_chat_stream(bin: PathBuf, base_url: String, args: &[&str]) -> Run {
+    run_example(bin, base_url, args, &["TELNYX_CHAT_MODEL"]).await
+}
+
+/// Run an example binary with `args` against the server at `base_url`, with [`EXAMPLE_KEY`]
+/// and without the variables `unset` (on a blocking thread, so the test's server keeps running).
+pub async fn run_example(bin: PathBuf, base_url: String, args: &[&str], unset: &[&str]) -> Run {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let unset: Vec<String> = unset.iter().map(|a| (*a).to_owned()).collect();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(bin)
-            .args(args)
-            .env("TELNYX_API_KEY", "KEYexample0123456789")
-            .env("TELNYX_BASE_URL", base_url)
-            .env_remove("TELNYX_CHAT_MODEL")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the example")
+        let mut command = Command::new(bin);
+        command.args(args).env("TELNYX_API_KEY", EXAMPLE_KEY).env("TELNYX_BASE_URL", base_url).stdin(Stdio::null());
+        for name in unset {
+            command.env_remove(name);
+        }
+        command.output().expect("run the example")
     });
     let out = within(out).await.expect("the example's thread");
     Run {
