@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The storage example's interface against a local moto S3 server: every command once, outputs
-# compared with what was put. Run by .ci/run after tools/moto/install.sh.
+# compared with what was put. Run by .ci/run after tools/moto/install.sh and the tests.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
 port="${MOTO_PORT:-5317}"
 pid="$(bash tools/moto/start.sh "$port")"
 trap 'kill "$pid" 2>/dev/null || true' EXIT
-cargo build -q -p telnyx-api --example storage
+# With the workspace's features, as `cargo test --workspace` builds it: in CI (after the tests)
+# this reuses that build instead of compiling telnyx-api once more.
+cargo build -q --workspace --example storage
 run() { TELNYX_API_KEY=KEYexample TELNYX_STORAGE_URL="http://127.0.0.1:$port" TELNYX_STORAGE_REGION=us-east-1 target/debug/examples/storage "$@"; }
 tmp="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
