@@ -165,13 +165,14 @@ impl fmt::Display for ServerErrorFrame {
 }
 
 impl ServerErrorFrame {
+    /// Whether `body` may be a Telnyx error envelope (it has an `"errors"` member name).
+    fn may_be_envelope(body: &[u8]) -> bool {
+        body.windows(8).any(|w| w == b"\"errors\"")
+    }
+
     /// The error frame in `body`, when it is one: a server frame whose type the operation
     /// calls its error (`check` already decided), or any JSON object with an `errors` member.
     fn parse(operation: &'static str, body: &[u8], known_error: bool) -> Option<Self> {
-        // Most frames are neither: not parsed twice.
-        if !known_error && !body.windows(8).any(|w| w == b"\"errors\"") {
-            return None;
-        }
         let frame: serde_json::Value = serde_json::from_slice(body).ok()?;
         let envelope = frame.get("errors").is_some_and(|e| e.is_array() || e.is_object());
         if !known_error && !envelope {
@@ -542,12 +543,15 @@ impl<S> Receiver<S> {
             (self.decode)(op, RawResponse { status, headers: HeaderMap::new(), body: body.clone() })
         });
         let known_error = decoded.as_ref().is_ok_and(|s| (self.is_error)(s));
-        for secret in self.client.secrets() {
-            body = crate::error::redact_bytes(body, &secret, false);
-        }
-        if let Some(frame) = ServerErrorFrame::parse(op, &body, known_error) {
-            self.done = true;
-            return Err(Error::ServerFrame(Box::new(frame)));
+        // Only a frame that may be an error frame is redacted and parsed again: not each chunk.
+        if known_error || ServerErrorFrame::may_be_envelope(&body) {
+            for secret in self.client.secrets() {
+                body = crate::error::redact_bytes(body, &secret, false);
+            }
+            if let Some(frame) = ServerErrorFrame::parse(op, &body, known_error) {
+                self.done = true;
+                return Err(Error::ServerFrame(Box::new(frame)));
+            }
         }
         self.client.deviations(op, status, deviations);
         decoded.map_err(|e| self.client.redact(e))

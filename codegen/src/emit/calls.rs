@@ -328,15 +328,13 @@ pub fn params_setters(op: &Operation, prefix: &TokenStream) -> TokenStream {
         let ty = type_tokens(&p.ty, prefix);
         setter(&p.name, p.doc.as_deref(), &ty, quote!(self.input_mut().#fname = Some(value.into());), false)
     });
-    if let ResponseKind::WebSocket(_) = &op.response {
-        return quote! {
-            impl<C, S> crate::ws::WsCall<C, S, #ps> {
-                #(#setters)*
-            }
-        };
-    }
+    // A WebSocket's call is a `WsCall`.
+    let target = match &op.response {
+        ResponseKind::WebSocket(_) => quote!(<C, S> crate::ws::WsCall<C, S, #ps>),
+        _ => quote!(<T> crate::ApiCall<T, #ps>),
+    };
     quote! {
-        impl<T> crate::ApiCall<T, #ps> {
+        impl #target {
             #(#setters)*
         }
     }

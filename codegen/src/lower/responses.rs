@@ -3,11 +3,10 @@
 
 use openapiv3::StatusCode;
 
-use super::unions::variant_name;
 use super::{xml, Lowerer};
 use crate::error::{ptr, GenError, Result};
 use crate::ir::*;
-use crate::naming::{self, Scope};
+use crate::naming;
 
 impl Lowerer<'_> {
     pub(super) fn response(&mut self, op: &openapiv3::Operation, camel: &str, at: &str) -> Result<ResponseKind> {
@@ -79,19 +78,10 @@ impl Lowerer<'_> {
             1 => kinds.remove(0),
             _ => {
                 // Several success statuses with different bodies: an untagged union of them.
-                let mut variants = Vec::new();
-                let mut scope = Scope::with_reserved(["Unknown"]);
+                let mut types: Vec<TypeRef> = Vec::new();
                 for k in &kinds {
                     match k {
-                        ResponseKind::Json(t) if !variants.iter().any(|v: &UnionVariant| &v.ty == t) => {
-                            variants.push(UnionVariant {
-                                name: scope.claim(&variant_name(t)),
-                                ty: t.clone(),
-                                tags: Vec::new(),
-                                boxed: false,
-                                constants: Vec::new(),
-                            })
-                        }
+                        ResponseKind::Json(t) if !types.contains(t) => types.push(t.clone()),
                         ResponseKind::Json(_) | ResponseKind::Empty => {}
                         _ => {
                             return Err(GenError::new(
@@ -101,22 +91,14 @@ impl Lowerer<'_> {
                         }
                     }
                 }
-                if variants.len() == 1 {
-                    ResponseKind::Json(variants.remove(0).ty)
-                } else {
-                    let name = self.scope.claim(&format!("{camel}Response"));
-                    let doc = Some(format!(
-                        "The success responses of `{}`, by shape.",
-                        op.operation_id.as_deref().unwrap_or(camel)
-                    ));
-                    self.push(
-                        &name,
-                        &format!("{at}/responses"),
-                        doc,
-                        TypeKind::Union(Union { variants, discriminator: None, multipart: false }),
-                    );
-                    ResponseKind::Json(TypeRef::Named(name))
-                }
+                let doc =
+                    format!("The success responses of `{}`, by shape.", op.operation_id.as_deref().unwrap_or(camel));
+                ResponseKind::Json(self.union_of_types(
+                    types,
+                    &format!("{camel}Response"),
+                    &format!("{at}/responses"),
+                    doc,
+                ))
             }
         })
     }

@@ -114,7 +114,7 @@ fn only_constrains(v: &View<'_>) -> bool {
 }
 
 /// A schema's `oneOf` branches, else its `anyOf` branches, with the keyword.
-fn union_branches<'s>(v: &View<'s>) -> (&'s [ReferenceOr<Schema>], &'static str) {
+pub(super) fn union_branches<'s>(v: &View<'s>) -> (&'s [ReferenceOr<Schema>], &'static str) {
     if v.one_of.is_empty() {
         (v.any_of, "anyOf")
     } else {

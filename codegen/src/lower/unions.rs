@@ -67,6 +67,28 @@ impl Lowerer<'_> {
         out
     }
 
+    /// One type for several (the success bodies of an operation, a WebSocket side's frames):
+    /// the type itself when there is one, else an untagged union of them, named after `wanted`.
+    pub(super) fn union_of_types(&mut self, mut types: Vec<TypeRef>, wanted: &str, at: &str, doc: String) -> TypeRef {
+        if types.len() == 1 {
+            return types.remove(0);
+        }
+        let mut scope = Scope::with_reserved(["Unknown"]);
+        let variants = types
+            .into_iter()
+            .map(|ty| UnionVariant {
+                name: scope.claim(&variant_name(&ty)),
+                ty,
+                tags: Vec::new(),
+                boxed: false,
+                constants: Vec::new(),
+            })
+            .collect();
+        let name = self.scope.claim(wanted);
+        self.push(&name, at, Some(doc), TypeKind::Union(Union { variants, discriminator: None, multipart: false }));
+        TypeRef::Named(name)
+    }
+
     pub(super) fn lower_union(
         &mut self,
         v: &View<'_>,

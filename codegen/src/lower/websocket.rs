@@ -15,13 +15,12 @@
 //! - **The error frame.** The server union's variant whose discriminator value is `error`, or
 //!   whose name ends in `Error`/`ErrorFrame`.
 
-use openapiv3::{ReferenceOr, Schema, SchemaKind, StatusCode};
+use openapiv3::{ReferenceOr, Schema, StatusCode};
 
-use super::unions::variant_name;
+use super::schemas::{union_branches, view};
 use super::Lowerer;
 use crate::error::{ptr, Result};
 use crate::ir::*;
-use crate::naming::Scope;
 
 /// Warning: a `101` `oneOf` member on neither side.
 pub const UNSIDED_FRAME: &str =
@@ -79,15 +78,15 @@ impl Lowerer<'_> {
         let mut server_frame = None;
         if let Some((ct, media)) = response.content.iter().find(|(ct, _)| ct.contains("json")) {
             let s_at = format!("{}/schema", ptr(&format!("{r_at}/content"), ct));
+            // An inline `oneOf`/`anyOf`: its members, split between the sides.
             let members = match &media.schema {
-                Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::OneOf { one_of: m }, .. }))
-                | Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::AnyOf { any_of: m }, .. })) => Some(m),
+                Some(ReferenceOr::Item(schema)) => Some(union_branches(&view(schema))).filter(|(m, _)| !m.is_empty()),
                 _ => None,
             };
             match (members, &media.schema) {
-                (Some(members), _) => {
+                (Some((members, keyword)), _) => {
                     for (i, member) in members.iter().enumerate() {
-                        let m_at = format!("{s_at}/oneOf/{i}");
+                        let m_at = format!("{s_at}/{keyword}/{i}");
                         let names = self.frame_names(member);
                         let quoted = |text: &str| names.iter().any(|n| text.contains(&format!("`{n}`")));
                         let side = if quoted(&client_text) {
@@ -111,12 +110,14 @@ impl Lowerer<'_> {
         } else if let Some((ct, _)) = response.content.first() {
             server_frame = Some(if ct.starts_with("text/") { WsFrame::Text } else { WsFrame::Binary });
         }
+        let frames = |side: &str| format!("The frames the {side} sends on the `{camel}` WebSocket.");
         let server = match server_frame {
             Some(f) => f,
-            None => WsFrame::Json(self.frame_union(server, camel, "ServerFrame", &r_at)),
+            None if server.is_empty() => WsFrame::Json(TypeRef::Json),
+            None => WsFrame::Json(self.union_of_types(server, &format!("{camel}ServerFrame"), &r_at, frames("server"))),
         };
         let client = if !client.is_empty() {
-            WsFrame::Json(self.frame_union(client, camel, "ClientFrame", &r_at))
+            WsFrame::Json(self.union_of_types(client, &format!("{camel}ClientFrame"), &r_at, frames("client")))
         } else if let Some(body) = &op.request_body {
             let (body, _, b_at) = self.request_body_item(body, &format!("{at}/requestBody"))?;
             match body.content.iter().find(|(ct, _)| ct.contains("json")) {
@@ -148,42 +149,13 @@ impl Lowerer<'_> {
             names.push(ref_name(reference).to_owned());
         }
         if let Some(schema) = self.resolved(member) {
-            if let SchemaKind::OneOf { one_of: m } | SchemaKind::AnyOf { any_of: m } = &schema.schema_kind {
-                for v in m {
-                    if let ReferenceOr::Reference { reference } = v {
-                        names.push(ref_name(reference).to_owned());
-                    }
+            for v in union_branches(&view(schema)).0 {
+                if let ReferenceOr::Reference { reference } = v {
+                    names.push(ref_name(reference).to_owned());
                 }
             }
         }
         names
-    }
-
-    /// One frame type of several: the type itself when there is one, else an untagged union of
-    /// them named `{camel}{suffix}`.
-    fn frame_union(&mut self, mut types: Vec<TypeRef>, camel: &str, suffix: &str, at: &str) -> TypeRef {
-        match types.len() {
-            0 => TypeRef::Json,
-            1 => types.remove(0),
-            _ => {
-                let mut scope = Scope::with_reserved(["Unknown"]);
-                let variants = types
-                    .into_iter()
-                    .map(|ty| UnionVariant {
-                        name: scope.claim(&variant_name(&ty)),
-                        ty,
-                        tags: Vec::new(),
-                        boxed: false,
-                        constants: Vec::new(),
-                    })
-                    .collect();
-                let name = self.scope.claim(&format!("{camel}{suffix}"));
-                let side = if suffix.starts_with("Server") { "server" } else { "client" };
-                let doc = Some(format!("The frames the {side} sends on the `{camel}` WebSocket."));
-                self.push(&name, at, doc, TypeKind::Union(Union { variants, discriminator: None, multipart: false }));
-                TypeRef::Named(name)
-            }
-        }
     }
 
     /// The variant of the server frame union that is the error frame.

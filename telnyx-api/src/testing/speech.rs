@@ -152,10 +152,10 @@ impl SpeechServer {
 
 /// The value of query parameter `name` in `query`.
 fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().replace('+', " "))
-    })
+    // `application/x-www-form-urlencoded`, as `Url` reads it (`+` a space, `%2B` a plus).
+    let mut url = reqwest::Url::parse("http://127.0.0.1/").ok()?;
+    url.set_query(Some(query));
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 fn refusal(status: StatusCode, content_type: &str, body: &str) -> ErrorResponse {
