@@ -4,8 +4,8 @@
 # verify builds check (the published sources compile), in one build.
 #
 # `cargo package` verifies each package in turn, one build per crate: the 29 types crates are
-# compiled once alone, one at a time, and again as telnyx-api's dependencies (394 s of a 6.5 min
-# run here). Built together, each crate compiles once and cargo runs two at a time.
+# compiled once alone, one at a time, and again as telnyx-api's dependencies (394 s here, against
+# 203 s for this script). Built together, each crate compiles once and cargo runs two at a time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,12 +13,12 @@ cd "$(dirname "$0")/../.."
 version=$(awk '/^\[/ { in_section = ($0 == "[workspace.package]") } in_section' Cargo.toml \
     | sed -n 's/^version = "\(.*\)"$/\1/p')
 [ -n "$version" ] || { echo "no [workspace.package] version in Cargo.toml" >&2; exit 1; }
-packages=(-p telnyx-api -p telnyx-api-core)
+names=(telnyx-api telnyx-api-core)
 for manifest in telnyx-api/types/*/Cargo.toml; do
-    packages+=(-p "$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest")")
+    names+=("$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest")")
 done
 # Packaged together, each .crate's manifest names the others by version, as on crates.io.
-cargo package -q "${packages[@]}" --allow-dirty --no-verify
+cargo package -q $(printf -- '-p %s ' "${names[@]}") --allow-dirty --no-verify
 
 # A workspace of the unpacked .crate files, each found through [patch.crates-io] in place of
 # crates.io (where they are not published), with the repository's lockfile for the versions of
@@ -27,8 +27,7 @@ dir=target/package/verify
 rm -rf "$dir"
 mkdir -p "$dir"
 patch=""
-for ((i = 1; i < ${#packages[@]}; i += 2)); do
-    name=${packages[i]}
+for name in "${names[@]}"; do
     tar -xzf "target/package/$name-$version.crate" -C "$dir"
     # (telnyx-api is the member, which nothing depends on)
     [ "$name" = telnyx-api ] || patch+="$name = { path = \"$name-$version\" }"$'\n'
@@ -45,4 +44,4 @@ TOML
 cp Cargo.lock "$dir/Cargo.lock"
 # (its own target directory, beside the unpacked sources: a second run rebuilds only our crates)
 cargo build -q --manifest-path "$dir/Cargo.toml" --target-dir target/package/verify-target -p telnyx-api
-echo "package: the packaged telnyx-api $version builds against the $((${#packages[@]} / 2 - 1)) other packaged crates"
+echo "package: the packaged telnyx-api $version builds against the $((${#names[@]} - 1)) other packaged crates"
